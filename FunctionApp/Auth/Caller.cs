@@ -1,0 +1,49 @@
+using System.Security.Claims;
+using McpFunctions.Storage;
+using ModelContextProtocol;
+
+namespace McpFunctions.Auth;
+
+/// <summary>The signed-in user on whose behalf a tool runs; every stored row is partitioned by <see cref="PartitionKey"/>.</summary>
+public sealed record Caller(string Id, string? Name, string AuthenticationMethod, IReadOnlyList<string> Scopes)
+{
+    /// <summary>Table partition key and blob name prefix for this caller's data.</summary>
+    public string PartitionKey { get; } = StorageKey.Encode(Id);
+
+    /// <summary>Builds the caller from the authenticated principal, or throws if there is none.</summary>
+    public static Caller From(ClaimsPrincipal? user)
+    {
+        var identity = user?.Identities.FirstOrDefault(i => i.IsAuthenticated)
+            ?? throw new McpException("Sign-in is required: this request carries no authenticated user.");
+
+        var id = StableId(identity)
+            ?? throw new McpException("The signed-in identity has no subject or object id claim, so its data cannot be located.");
+
+        var scopes = identity.FindAll("scp").Concat(identity.FindAll("scope"))
+            .SelectMany(c => c.Value.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Concat(identity.FindAll("roles").Select(c => c.Value))
+            .Distinct(StringComparer.Ordinal)
+            .ToArray();
+
+        var name = identity.FindFirst("name")?.Value ?? identity.FindFirst(ClaimTypes.Name)?.Value
+            ?? identity.FindFirst("preferred_username")?.Value;
+        return new Caller(id, name, identity.AuthenticationType ?? "unknown", scopes);
+    }
+
+    /// <summary>
+    /// Entra's <c>oid</c> is stable across apps; qualified by tenant so guests in two tenants stay apart.
+    /// Other issuers fall back to <c>sub</c>.
+    /// </summary>
+    private static string? StableId(ClaimsIdentity identity)
+    {
+        var oid = identity.FindFirst("oid")?.Value ?? identity.FindFirst("http://schemas.microsoft.com/identity/claims/objectidentifier")?.Value;
+        var tid = identity.FindFirst("tid")?.Value ?? identity.FindFirst("http://schemas.microsoft.com/identity/claims/tenantid")?.Value;
+        if (!string.IsNullOrEmpty(oid))
+        {
+            return string.IsNullOrEmpty(tid) ? oid : $"{tid}.{oid}";
+        }
+
+        var sub = identity.FindFirst("sub")?.Value ?? identity.FindFirst(ClaimTypes.NameIdentifier)?.Value;
+        return string.IsNullOrEmpty(sub) ? null : sub;
+    }
+}

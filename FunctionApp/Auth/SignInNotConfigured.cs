@@ -1,0 +1,24 @@
+using System.Text.Encodings.Web;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.Options;
+
+namespace McpFunctions.Auth;
+
+/// <summary>Fails closed: outside Development, with no sign-in configured, every MCP request gets 401.</summary>
+public sealed class SignInNotConfigured(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder)
+    : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+{
+    public const string SchemeName = "SignInNotConfigured";
+
+    protected override Task<AuthenticateResult> HandleAuthenticateAsync() => Task.FromResult(AuthenticateResult.NoResult());
+
+    protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
+    {
+        Response.StatusCode = StatusCodes.Status401Unauthorized;
+        await Response.WriteAsJsonAsync(new
+        {
+            error = "unauthorized",
+            error_description = "Sign-in is not configured on this server, so no request can be authenticated.",
+        });
+    }
+}

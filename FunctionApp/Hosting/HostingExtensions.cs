@@ -1,0 +1,102 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.HttpOverrides;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
+
+namespace McpFunctions.Hosting;
+
+public static class HostingExtensions
+{
+    public static IServiceCollection AddHosting(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<HostingOptions>()
+            .Bind(configuration.GetSection(HostingOptions.SectionName))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+
+        services.AddSingleton(TimeProvider.System);
+        services.AddProblemDetails();
+
+        // The Functions host (and nginx in tests) proxy from loopback; trust X-Forwarded-* only from there (the default).
+        services.Configure<ForwardedHeadersOptions>(o =>
+            o.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto | ForwardedHeaders.XForwardedHost);
+
+        services.AddOptions<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>()
+            .Configure<IOptions<HostingOptions>>((kestrel, hosting) =>
+            {
+                kestrel.AddServerHeader = false;
+                kestrel.Limits.MaxRequestBodySize = hosting.Value.MaxRequestBodyBytes;
+            });
+
+        services.AddHealthChecks().AddCheck<StorageHealthCheck>("storage");
+        return services;
+    }
+
+    /// <summary>Forwarded headers, error responses without details, then the Host/Origin/size guard.</summary>
+    public static WebApplication UseHosting(this WebApplication app)
+    {
+        app.UseForwardedHeaders();
+        app.UseExceptionHandler(new ExceptionHandlerOptions
+        {
+            StatusCodeSelector = e => e is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError,
+            ExceptionHandler = WriteUnhandledErrorAsync,
+        });
+        app.UseMiddleware<RequestGuard>();
+        return app;
+    }
+
+    public static IEndpointRouteBuilder MapHosting(this IEndpointRouteBuilder endpoints)
+    {
+        // The Functions host probes GET / until the handler answers; it also tells a human where things are.
+        endpoints.MapGet("/", () => TypedResults.Ok(new
+        {
+            name = "McpFunctions",
+            mcp = "/mcp",
+            sse = "/sse",
+            health = "/healthz",
+        }));
+
+        endpoints.MapHealthChecks("/healthz", new HealthCheckOptions
+        {
+            ResponseWriter = WriteHealthAsync,
+            ResultStatusCodes =
+            {
+                [HealthStatus.Healthy] = StatusCodes.Status200OK,
+                [HealthStatus.Degraded] = StatusCodes.Status200OK,
+                [HealthStatus.Unhealthy] = StatusCodes.Status503ServiceUnavailable,
+            },
+        });
+        return endpoints;
+    }
+
+    private static Task WriteUnhandledErrorAsync(HttpContext context)
+    {
+        var status = context.Response.StatusCode;
+        var (error, description) = status switch
+        {
+            StatusCodes.Status413PayloadTooLarge => ("request_too_large", "The request body is larger than this server accepts."),
+            >= 400 and < 500 => ("bad_request", "The request could not be read."),
+            _ => ("server_error", $"The server failed to handle the request. Reference: {context.TraceIdentifier}"),
+        };
+        return ErrorResponses.WriteAsync(context, status, error, description);
+    }
+
+    private static Task WriteHealthAsync(HttpContext context, HealthReport report)
+    {
+        context.Response.ContentType = "application/json";
+        context.Response.Headers.CacheControl = "no-store";
+        var body = new
+        {
+            status = report.Status.ToString(),
+            checks = report.Entries.ToDictionary(e => e.Key, e => new
+            {
+                status = e.Value.Status.ToString(),
+                description = e.Value.Description,
+                data = e.Value.Data,
+            }),
+        };
+        return JsonSerializer.SerializeAsync(context.Response.Body, body, JsonSerializerOptions.Web, context.RequestAborted);
+    }
+}

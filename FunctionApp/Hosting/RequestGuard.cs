@@ -1,0 +1,130 @@
+using System.Net;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
+
+namespace McpFunctions.Hosting;
+
+/// <summary>
+/// Refuses requests before any endpoint runs: unknown Host (DNS rebinding), foreign Origin, oversized body,
+/// and non-JSON posts to the MCP routes (which would otherwise fail deep inside the SDK).
+/// </summary>
+public sealed class RequestGuard(RequestDelegate next, IOptionsMonitor<HostingOptions> options, ILogger<RequestGuard> logger)
+{
+    private static readonly string? WebsiteHostName = Environment.GetEnvironmentVariable("WEBSITE_HOSTNAME");
+
+    public async Task InvokeAsync(HttpContext context)
+    {
+        var settings = options.CurrentValue;
+        var request = context.Request;
+        AddSecurityHeaders(context.Response.Headers);
+
+        var host = request.Host.Host;
+        if (!IsAllowedHost(host, settings))
+        {
+            logger.LogWarning("Refused request for host {Host}", host);
+            await ErrorResponses.WriteAsync(context, StatusCodes.Status403Forbidden, "forbidden_host",
+                $"Forbidden: the host '{host}' is not served here. Add it to Hosting:AllowedHosts if it is yours.");
+            return;
+        }
+
+        var origin = request.Headers.Origin.ToString();
+        if (origin.Length > 0 && !IsAllowedOrigin(origin, request, settings))
+        {
+            logger.LogWarning("Refused request from origin {Origin}", origin);
+            await ErrorResponses.WriteAsync(context, StatusCodes.Status403Forbidden, "forbidden_origin",
+                $"Forbidden: requests from the origin '{origin}' are not allowed. Add it to Hosting:AllowedOrigins if it is yours.");
+            return;
+        }
+
+        if (request.ContentLength > settings.MaxRequestBodyBytes)
+        {
+            await ErrorResponses.WriteAsync(context, StatusCodes.Status413PayloadTooLarge, "request_too_large",
+                $"The request body is {request.ContentLength} bytes; the limit is {settings.MaxRequestBodyBytes} bytes.");
+            return;
+        }
+
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodyLimit)
+        {
+            bodyLimit.MaxRequestBodySize = settings.MaxRequestBodyBytes;
+        }
+
+        if (HttpMethods.IsPost(request.Method) && ErrorResponses.IsMcpPath(request.Path) && !IsJson(request.ContentType))
+        {
+            await ErrorResponses.WriteAsync(context, StatusCodes.Status415UnsupportedMediaType, "unsupported_media_type",
+                $"Unsupported Media Type: MCP messages must be sent with 'Content-Type: application/json' (got '{request.ContentType}').");
+            return;
+        }
+
+        await next(context);
+    }
+
+    private static void AddSecurityHeaders(IHeaderDictionary headers)
+    {
+        headers.XContentTypeOptions = "nosniff";
+        headers.XFrameOptions = "DENY";
+        headers["Referrer-Policy"] = "no-referrer";
+        headers.ContentSecurityPolicy = "frame-ancestors 'none'";
+    }
+
+    private static bool IsJson(string? contentType) =>
+        MediaTypeHeaderValue.TryParse(contentType, out var parsed)
+        && (parsed.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase)
+            || parsed.Suffix.Equals("json", StringComparison.OrdinalIgnoreCase));
+
+    internal static bool IsLoopbackHost(string host) =>
+        host.Equals("localhost", StringComparison.OrdinalIgnoreCase)
+        || (IPAddress.TryParse(host.Trim('[', ']'), out var address) && IPAddress.IsLoopback(address));
+
+    internal static bool IsAllowedHost(string host, HostingOptions settings)
+    {
+        if (IsLoopbackHost(host) || host.Equals(WebsiteHostName, StringComparison.OrdinalIgnoreCase))
+        {
+            return true;
+        }
+
+        foreach (var allowed in settings.AllowedHosts)
+        {
+            if (allowed == "*"
+                || allowed.Equals(host, StringComparison.OrdinalIgnoreCase)
+                || (allowed.StartsWith("*.", StringComparison.Ordinal) && host.EndsWith(allowed[1..], StringComparison.OrdinalIgnoreCase)))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    internal static bool IsAllowedOrigin(string origin, HttpRequest request, HostingOptions settings)
+    {
+        if (!Uri.TryCreate(origin, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+        {
+            return false; // includes the opaque origin "null"
+        }
+
+        if (settings.AllowLoopbackOrigins && IsLoopbackHost(uri.Host))
+        {
+            return true;
+        }
+
+        // Same origin as the request itself (this server's own pages).
+        if (uri.Scheme == request.Scheme && uri.Authority.Equals(request.Host.Value, StringComparison.OrdinalIgnoreCase))
+        {
+            return true;
+        }
+
+        foreach (var allowed in settings.AllowedOrigins)
+        {
+            if (allowed == "*"
+                || (Uri.TryCreate(allowed, UriKind.Absolute, out var allowedUri)
+                    && allowedUri.Scheme == uri.Scheme
+                    && allowedUri.Authority.Equals(uri.Authority, StringComparison.OrdinalIgnoreCase)))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}

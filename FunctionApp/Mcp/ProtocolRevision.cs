@@ -1,0 +1,18 @@
+using ModelContextProtocol;
+using ModelContextProtocol.Server;
+
+namespace McpFunctions.Mcp;
+
+/// <summary>Behaviour that differs by negotiated protocol revision (the SDK keeps its own helpers internal).</summary>
+public static class ProtocolRevision
+{
+    public const string July2026 = "2026-07-28";
+
+    /// <summary>Revisions are ISO dates, so ordinal order is chronological.</summary>
+    public static bool IsJuly2026OrLater(string? version) =>
+        version is not null && string.CompareOrdinal(version, July2026) >= 0;
+
+    /// <summary>2026-07-28 reports an unknown resource URI as InvalidParams; earlier revisions use ResourceNotFound.</summary>
+    public static McpErrorCode MissingResourceCode(McpServer server) =>
+        IsJuly2026OrLater(server.NegotiatedProtocolVersion) ? McpErrorCode.InvalidParams : McpErrorCode.ResourceNotFound;
+}

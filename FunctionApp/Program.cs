@@ -1,0 +1,27 @@
+using McpFunctions.Auth;
+using McpFunctions.Hosting;
+using McpFunctions.Mcp;
+using McpFunctions.Storage;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.ListenWhereTheHostExpects();
+
+builder.Services
+    .AddHosting(builder.Configuration)
+    .AddStorage(builder.Configuration)
+    .AddAuth(builder.Configuration, builder.Environment)
+    .AddMcp(builder.Configuration);
+
+var app = builder.Build();
+
+app.UseHosting();
+app.UseAuthentication();
+app.UseAuthorization();
+
+app.MapHosting();
+app.MapMcpEndpoints();
+
+app.Run();
+
+/// <summary>Entry point; public so tests can host the app with WebApplicationFactory.</summary>
+public partial class Program;

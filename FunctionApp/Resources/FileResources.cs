@@ -1,0 +1,111 @@
+using System.ComponentModel;
+using System.Security.Claims;
+using McpFunctions.Auth;
+using McpFunctions.Mcp;
+using McpFunctions.Storage;
+using ModelContextProtocol;
+using ModelContextProtocol.Protocol;
+using ModelContextProtocol.Server;
+
+namespace McpFunctions.Resources;
+
+/// <summary>The caller's files as MCP resources: listing, a read template, and change subscriptions.</summary>
+[McpServerResourceType]
+public sealed class FileResources
+{
+    [McpServerResource(UriTemplate = FileUri.Template, Name = "file", Title = "Your file")]
+    [Description("One of your files, by name (as written with files_write). Text files are returned as text, other files as base64.")]
+    public static async Task<ResourceContents> ReadFile(
+        ClaimsPrincipal? user,
+        UserFileStore files,
+        McpServer server,
+        [Description("The file name, percent-encoded in the URI.")] string name,
+        CancellationToken cancellationToken)
+    {
+        var caller = Caller.From(user);
+        var validName = AsProtocolError(() => ItemName.Validate(name, "file name"));
+        var file = await files.ReadAsync(caller, validName, cancellationToken)
+            ?? throw new McpProtocolException(
+                $"Resource not found: there is no file named '{validName}'. List your files with resources/list or files_list.",
+                ProtocolRevision.MissingResourceCode(server));
+
+        var uri = FileUri.For(validName);
+        return UserFileStore.IsTextual(file.File.MimeType)
+            ? new TextResourceContents { Uri = uri, MimeType = file.File.MimeType, Text = file.Content.ToString() }
+            : new BlobResourceContents { Uri = uri, MimeType = file.File.MimeType, Blob = file.Content.ToMemory() };
+    }
+
+    /// <summary><c>resources/list</c>: the caller's files, 100 per page.</summary>
+    public static async ValueTask<ListResourcesResult> ListAsync(RequestContext<ListResourcesRequestParams> request, CancellationToken cancellationToken)
+    {
+        var caller = Caller.From(request.User);
+        var files = request.Services!.GetRequiredService<UserFileStore>();
+        var page = await AsProtocolErrorAsync(() => files.ListAsync(caller, 100, request.Params?.Cursor, cancellationToken));
+        return new ListResourcesResult
+        {
+            Resources = page.Files.Select(f => new Resource
+            {
+                Uri = FileUri.For(f.Name),
+                Name = f.Name,
+                MimeType = f.MimeType,
+                Size = f.Size,
+            }).ToList(),
+            NextCursor = page.NextCursor,
+        };
+    }
+
+    /// <summary><c>resources/subscribe</c>: remember the file for this session; writes and deletes then notify it.</summary>
+    public static ValueTask<EmptyResult> SubscribeAsync(RequestContext<SubscribeRequestParams> request, CancellationToken cancellationToken)
+    {
+        var (caller, uri) = ParseSubscription(request.User, request.Params?.Uri);
+        var sessions = request.Services!.GetRequiredService<LiveSessions>();
+        if (!sessions.Subscribe(request.Server.SessionId, caller.PartitionKey, uri))
+        {
+            throw new McpProtocolException("Subscriptions need a session: connect with the initialize handshake (or /sse) to subscribe.", McpErrorCode.InvalidRequest);
+        }
+
+        return ValueTask.FromResult(new EmptyResult());
+    }
+
+    public static ValueTask<EmptyResult> UnsubscribeAsync(RequestContext<UnsubscribeRequestParams> request, CancellationToken cancellationToken)
+    {
+        var (caller, uri) = ParseSubscription(request.User, request.Params?.Uri);
+        request.Services!.GetRequiredService<LiveSessions>().Unsubscribe(request.Server.SessionId, caller.PartitionKey, uri);
+        return ValueTask.FromResult(new EmptyResult());
+    }
+
+    private static (Caller Caller, string Uri) ParseSubscription(ClaimsPrincipal? user, string? uri)
+    {
+        var caller = Caller.From(user);
+        if (!FileUri.TryParse(uri, out var name))
+        {
+            throw new McpProtocolException($"Only file resources ({FileUri.Template}) can be subscribed to; '{uri}' is not one.", McpErrorCode.InvalidParams);
+        }
+
+        return (caller, FileUri.For(AsProtocolError(() => ItemName.Validate(name, "file name"))));
+    }
+
+    private static T AsProtocolError<T>(Func<T> action)
+    {
+        try
+        {
+            return action();
+        }
+        catch (McpException e) when (e is not McpProtocolException)
+        {
+            throw new McpProtocolException(e.Message, McpErrorCode.InvalidParams);
+        }
+    }
+
+    private static async Task<T> AsProtocolErrorAsync<T>(Func<Task<T>> action)
+    {
+        try
+        {
+            return await action();
+        }
+        catch (McpException e) when (e is not McpProtocolException)
+        {
+            throw new McpProtocolException(e.Message, McpErrorCode.InvalidParams);
+        }
+    }
+}

@@ -1,0 +1,37 @@
+using System.Collections.Concurrent;
+using Azure.Data.Tables;
+using Microsoft.Extensions.Options;
+
+namespace McpFunctions.Storage;
+
+/// <summary>Hands out table clients, creating each table on first use (once per process).</summary>
+public sealed class StorageTables(TableServiceClient service, IOptions<StorageOptions> options)
+{
+    private readonly ConcurrentDictionary<string, Task<TableClient>> _ready = new(StringComparer.Ordinal);
+
+    public TableServiceClient Service => service;
+
+    public string PhysicalName(string logicalName) => options.Value.TablePrefix + logicalName;
+
+    public async ValueTask<TableClient> GetAsync(string logicalName, CancellationToken cancellationToken)
+    {
+        var task = _ready.GetOrAdd(logicalName, name => CreateAsync(PhysicalName(name)));
+        try
+        {
+            return await task.WaitAsync(cancellationToken);
+        }
+        catch when (task.IsFaulted || task.IsCanceled)
+        {
+            // A failed creation is not cached: the next call tries again.
+            _ready.TryRemove(new KeyValuePair<string, Task<TableClient>>(logicalName, task));
+            throw;
+        }
+    }
+
+    private async Task<TableClient> CreateAsync(string physicalName)
+    {
+        var client = service.GetTableClient(physicalName);
+        await client.CreateIfNotExistsAsync(CancellationToken.None);
+        return client;
+    }
+}
