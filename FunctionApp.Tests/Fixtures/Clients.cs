@@ -1,0 +1,38 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using ModelContextProtocol.Client;
+using ModelContextProtocol.Protocol;
+
+namespace McpFunctions.Tests.Fixtures;
+
+/// <summary>Real SDK clients connected to a test server.</summary>
+public static class Clients
+{
+    public const string SessionRevision = "2025-11-25";
+    public const string StatelessRevision = "2026-07-28";
+
+    /// <summary>A 2025-11-25 client over Streamable HTTP at /mcp (gets a session).</summary>
+    public static Task<McpClient> StreamableAsync(LoopbackServer server, McpClientOptions? options = null, CancellationToken cancellationToken = default) =>
+        ConnectAsync(server.Url("/mcp"), HttpTransportMode.StreamableHttp, WithRevision(options, SessionRevision), cancellationToken);
+
+    /// <summary>A 2026-07-28 client over Streamable HTTP at /mcp (served statelessly).</summary>
+    public static Task<McpClient> StatelessAsync(LoopbackServer server, McpClientOptions? options = null, CancellationToken cancellationToken = default) =>
+        ConnectAsync(server.Url("/mcp"), HttpTransportMode.StreamableHttp, WithRevision(options, StatelessRevision), cancellationToken);
+
+    /// <summary>A client over the legacy HTTP+SSE transport at /sse.</summary>
+    public static Task<McpClient> LegacySseAsync(LoopbackServer server, McpClientOptions? options = null, CancellationToken cancellationToken = default) =>
+        ConnectAsync(server.Url("/sse"), HttpTransportMode.Sse, options ?? new McpClientOptions(), cancellationToken);
+
+    public static async Task<McpClient> ConnectAsync(Uri endpoint, HttpTransportMode mode, McpClientOptions options, CancellationToken cancellationToken = default)
+    {
+        var transport = new HttpClientTransport(new HttpClientTransportOptions { Endpoint = endpoint, TransportMode = mode }, NullLoggerFactory.Instance);
+        options.ClientInfo ??= new Implementation { Name = "McpFunctions.Tests", Version = "1.0.0" };
+        return await McpClient.CreateAsync(transport, options, NullLoggerFactory.Instance, cancellationToken);
+    }
+
+    private static McpClientOptions WithRevision(McpClientOptions? options, string revision)
+    {
+        options ??= new McpClientOptions();
+        options.ProtocolVersion ??= revision;
+        return options;
+    }
+}
