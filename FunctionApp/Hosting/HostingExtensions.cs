@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Microsoft.AspNetCore.Cors.Infrastructure;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.HttpOverrides;
@@ -30,11 +31,21 @@ public static class HostingExtensions
                 kestrel.Limits.MaxRequestBodySize = hosting.Value.MaxRequestBodyBytes;
             });
 
+        // Browser-based clients (the Inspector's web UI) call cross-origin; they must read the session id header.
+        services.AddCors();
+        services.AddOptions<CorsOptions>().Configure<IOptionsMonitor<HostingOptions>>((cors, hosting) =>
+            cors.AddDefaultPolicy(policy => policy
+                .SetIsOriginAllowed(origin => Uri.TryCreate(origin, UriKind.Absolute, out var uri) && RequestGuard.IsListedOrigin(uri, hosting.CurrentValue))
+                .WithMethods("GET", "POST", "DELETE")
+                .AllowAnyHeader()
+                .WithExposedHeaders("Mcp-Session-Id", "Mcp-Protocol-Version", "WWW-Authenticate")
+                .SetPreflightMaxAge(TimeSpan.FromMinutes(10))));
+
         services.AddHealthChecks().AddCheck<StorageHealthCheck>("storage");
         return services;
     }
 
-    /// <summary>Forwarded headers, error responses without details, then the Host/Origin/size guard.</summary>
+    /// <summary>Forwarded headers, error responses without details, the Host/Origin/size guard, then CORS for listed origins.</summary>
     public static WebApplication UseHosting(this WebApplication app)
     {
         app.UseForwardedHeaders();
@@ -44,6 +55,7 @@ public static class HostingExtensions
             ExceptionHandler = WriteUnhandledErrorAsync,
         });
         app.UseMiddleware<RequestGuard>();
+        app.UseCors();
         return app;
     }
 

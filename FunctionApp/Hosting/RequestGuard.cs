@@ -103,13 +103,15 @@ public sealed class RequestGuard(RequestDelegate next, IOptionsMonitor<HostingOp
             return false; // includes the opaque origin "null"
         }
 
-        if (settings.AllowLoopbackOrigins && IsLoopbackHost(uri.Host))
-        {
-            return true;
-        }
+        // Same origin as the request itself (this server's own pages), or a configured / loopback origin.
+        return (uri.Scheme == request.Scheme && uri.Authority.Equals(request.Host.Value, StringComparison.OrdinalIgnoreCase))
+            || IsListedOrigin(uri, settings);
+    }
 
-        // Same origin as the request itself (this server's own pages).
-        if (uri.Scheme == request.Scheme && uri.Authority.Equals(request.Host.Value, StringComparison.OrdinalIgnoreCase))
+    /// <summary>Loopback (when allowed) or configured origins: the ones that may also call cross-origin (CORS).</summary>
+    internal static bool IsListedOrigin(Uri origin, HostingOptions settings)
+    {
+        if (settings.AllowLoopbackOrigins && IsLoopbackHost(origin.Host))
         {
             return true;
         }
@@ -118,8 +120,8 @@ public sealed class RequestGuard(RequestDelegate next, IOptionsMonitor<HostingOp
         {
             if (allowed == "*"
                 || (Uri.TryCreate(allowed, UriKind.Absolute, out var allowedUri)
-                    && allowedUri.Scheme == uri.Scheme
-                    && allowedUri.Authority.Equals(uri.Authority, StringComparison.OrdinalIgnoreCase)))
+                    && allowedUri.Scheme == origin.Scheme
+                    && allowedUri.Authority.Equals(origin.Authority, StringComparison.OrdinalIgnoreCase)))
             {
                 return true;
             }
