@@ -16,6 +16,7 @@ var app = builder.Build();
 
 app.UseHosting();
 app.UseAuthentication();
+app.UseMcpSessions();
 app.UseAuthorization();
 
 app.MapHosting();

@@ -1,43 +1,46 @@
-using System.Collections.Concurrent;
 using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 using McpFunctions.Auth;
 using McpFunctions.Hosting;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Options;
-using ModelContextProtocol;
 using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
 
 namespace McpFunctions.Mcp;
 
 /// <summary>
-/// The 2024-11-05 HTTP+SSE transport at <c>/sse</c> (stream) and <c>/message</c> (client posts).
+/// The 2024-11-05 HTTP+SSE transport at <c>/sse</c> (stream) and <c>/message</c> (client posts). The stream is held by
+/// one instance; a post that reaches another instance is relayed to it through storage.
 /// </summary>
 /// <remarks>
-/// The SDK's own legacy handler only maps under the Streamable HTTP route (<c>/mcp/sse</c>) and keeps the
-/// session table private; clients and docs expect <c>/sse</c> at the root, and the session table is where
-/// cross-instance relaying plugs in. The protocol work itself stays in the SDK's <see cref="SseResponseStreamTransport"/>.
+/// The SDK's own legacy handler maps only under the Streamable HTTP route (<c>/mcp/sse</c>) and keeps its session
+/// table private, so posts cannot be handed across instances. The protocol work stays in the SDK's
+/// <see cref="SseResponseStreamTransport"/>; this class owns routing and the session row.
 /// </remarks>
 public sealed class LegacySseEndpoint(
     IOptions<McpServerOptions> serverOptions,
-    LiveSessions liveSessions,
+    SessionStreams streams,
+    SessionStore sessions,
+    SessionLifecycle lifecycle,
+    RelayInbox relay,
+    ServerInstance self,
+    ServerInstances instances,
+    TimeProvider time,
     IHostApplicationLifetime lifetime,
     ILoggerFactory loggerFactory)
 {
-    private readonly ConcurrentDictionary<string, Stream> _streams = new(StringComparer.Ordinal);
     private readonly ILogger _logger = loggerFactory.CreateLogger<LegacySseEndpoint>();
-
-    private sealed record Stream(SseResponseStreamTransport Transport, string CallerId);
-
-    public int ActiveStreams => _streams.Count;
 
     public async Task HandleStreamAsync(HttpContext context)
     {
         var caller = Caller.From(context.User);
-        var sessionId = NewSessionId();
+        var sessionId = WebEncoders.Base64UrlEncode(RandomNumberGenerator.GetBytes(16));
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
+
+        var session = await lifecycle.StartAsync(sessionId, SessionTransports.LegacySse, context.User, initialize: null, cts.Token);
 
         context.Response.Headers.ContentType = "text/event-stream";
         context.Response.Headers.CacheControl = "no-cache,no-store";
@@ -47,31 +50,31 @@ public sealed class LegacySseEndpoint(
 
         var messageEndpoint = $"{context.Request.PathBase}/message?sessionId={sessionId}";
         await using var transport = new SseResponseStreamTransport(context.Response.Body, messageEndpoint, sessionId);
-        _streams[sessionId] = new Stream(transport, caller.Id);
-        _logger.LogInformation("Legacy SSE session {SessionId} opened", sessionId);
+        var stream = new LegacySseStream(transport, context.User, caller.Id, cts);
         try
         {
-            var transportTask = transport.RunAsync(cts.Token);
-            await using (var server = McpServer.Create(transport, serverOptions.Value, loggerFactory, context.RequestServices))
-            using (liveSessions.Track(server, caller.PartitionKey))
+            using (streams.Attach(sessionId, stream))
             {
-                context.Features.Set(server);
-                try
+                var transportTask = transport.RunAsync(cts.Token);
+                await using (var server = McpServer.Create(transport, serverOptions.Value, loggerFactory, context.RequestServices))
                 {
-                    await server.RunAsync(cts.Token);
+                    context.Features.Set(server);
+                    try
+                    {
+                        await server.RunAsync(cts.Token);
+                    }
+                    catch (OperationCanceledException) when (cts.IsCancellationRequested)
+                    {
+                    }
                 }
-                catch (OperationCanceledException) when (cts.IsCancellationRequested)
-                {
-                }
-            }
 
-            await transport.DisposeAsync();
-            await transportTask;
+                await transport.DisposeAsync();
+                await transportTask;
+            }
         }
         finally
         {
-            _streams.TryRemove(sessionId, out _);
-            _logger.LogInformation("Legacy SSE session {SessionId} closed", sessionId);
+            await lifecycle.EndAsync(session, CancellationToken.None);
         }
     }
 
@@ -86,18 +89,17 @@ public sealed class LegacySseEndpoint(
         }
 
         var caller = Caller.From(context.User);
-        if (!_streams.TryGetValue(sessionId, out var stream) || stream.CallerId != caller.Id)
+        var cancellationToken = context.RequestAborted;
+        string body;
+        using (var reader = new StreamReader(context.Request.Body, Encoding.UTF8))
         {
-            // Another user's session is answered exactly like an unknown one.
-            await ErrorResponses.WriteAsync(context, StatusCodes.Status404NotFound, "session_not_found",
-                "Session not found: open a new stream at /sse.");
-            return;
+            body = await reader.ReadToEndAsync(cancellationToken);
         }
 
         JsonRpcMessage? message;
         try
         {
-            message = await JsonSerializer.DeserializeAsync(context.Request.Body, McpJsonUtilities.DefaultOptions.GetTypeInfo<JsonRpcMessage>(), context.RequestAborted);
+            message = body.Length == 0 ? null : JsonSerializer.Deserialize(body, TableEventStreamStore.MessageJson);
         }
         catch (JsonException e)
         {
@@ -112,12 +114,39 @@ public sealed class LegacySseEndpoint(
             return;
         }
 
-        message.Context ??= new JsonRpcMessageContext();
-        message.Context.User = context.User;
-        await stream.Transport.OnMessageReceivedAsync(message, context.RequestAborted);
+        if (streams.TryGet(sessionId, out var held) && held is LegacySseStream stream)
+        {
+            if (stream.OwnerId != caller.Id)
+            {
+                await SessionNotFoundAsync(context);
+                return;
+            }
+
+            await stream.ReceiveAsync(message, cancellationToken);
+            await AcceptedAsync(context);
+            return;
+        }
+
+        // The stream is held by another instance: queue the message in its inbox.
+        var session = await sessions.GetAsync(sessionId, cancellationToken);
+        if (session is null || session.Transport != SessionTransports.LegacySse || session.OwnerId != caller.Id
+            || session.StreamInstance == self.Id || !await instances.IsAliveAsync(session.StreamInstance, cancellationToken))
+        {
+            await SessionNotFoundAsync(context);
+            return;
+        }
+
+        await relay.EnqueueAsync(session.StreamInstance, new RelayMessage(RelayKinds.SseMessage, sessionId, body, null, time.GetUtcNow()), cancellationToken);
+        _logger.LogDebug("Relayed a message for legacy SSE session {SessionId} to instance {Instance}", sessionId, session.StreamInstance);
+        await AcceptedAsync(context);
+    }
+
+    private static Task SessionNotFoundAsync(HttpContext context) =>
+        ErrorResponses.WriteAsync(context, StatusCodes.Status404NotFound, "session_not_found", "Session not found: open a new stream at /sse.");
+
+    private static async Task AcceptedAsync(HttpContext context)
+    {
         context.Response.StatusCode = StatusCodes.Status202Accepted;
         await context.Response.WriteAsync("Accepted", context.RequestAborted);
     }
-
-    private static string NewSessionId() => WebEncoders.Base64UrlEncode(RandomNumberGenerator.GetBytes(16));
 }

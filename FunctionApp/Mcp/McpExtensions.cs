@@ -2,9 +2,13 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using McpFunctions.Auth;
 using McpFunctions.Resources;
+using Microsoft.Extensions.Options;
 using ModelContextProtocol;
 using ModelContextProtocol.AspNetCore;
 using ModelContextProtocol.Protocol;
+using ModelContextProtocol.Server;
+
+#pragma warning disable MCP9005 // logging/setLevel is how 2025-11-25 sessions choose their log level
 
 namespace McpFunctions.Mcp;
 
@@ -18,14 +22,36 @@ public static class McpExtensions
             .ValidateOnStart();
         var options = configuration.GetSection(McpOptions.SectionName).Get<McpOptions>() ?? new McpOptions();
 
-        services.AddSingleton<LiveSessions>();
+        // Sessions that survive scale-out: the session row, its index, stored stream events and the relay.
+        services.AddSingleton<ServerInstance>();
+        services.AddSingleton<ServerInstances>();
+        services.AddHostedService(sp => sp.GetRequiredService<ServerInstances>());
+        services.AddSingleton<SessionStore>();
+        services.AddSingleton<SessionIndex>();
+        services.AddSingleton<SessionState>();
+        services.AddSingleton<SessionLifecycle>();
+        services.AddSingleton<SessionStreams>();
+        services.AddSingleton<SessionNotifier>();
+        services.AddSingleton<StreamEventTable>();
+        services.AddSingleton<NotificationStream>();
+        services.AddSingleton<PendingClientRequests>();
+        services.AddSingleton<RelayInbox>();
+        services.AddSingleton<RelayPump>();
+        services.AddHostedService(sp => sp.GetRequiredService<RelayPump>());
+        services.AddHostedService<SessionSweeper>();
+        services.AddSingleton<ClientLog>();
         services.AddSingleton<LegacySseEndpoint>();
+        services.AddSingleton<ISessionMigrationHandler, SessionMigration>();
+        services.AddSingleton<ISseEventStreamStore, TableEventStreamStore>();
+        services.AddHttpClient(RelayPump.HttpClientName);
+        services.AddTransient<IConfigureOptions<McpServerOptions>, PendingClientRequestFilters>();
 
         var assembly = typeof(McpExtensions).Assembly;
 
         // Tool results always carry every property (null included), so structured content matches the
         // generated output schema, which lists nullable properties as required.
         var toolJson = new JsonSerializerOptions(McpJsonUtilities.DefaultOptions) { DefaultIgnoreCondition = JsonIgnoreCondition.Never };
+
         services.AddMcpServer(server =>
             {
                 server.ServerInfo = new Implementation
@@ -44,9 +70,6 @@ public static class McpExtensions
                 // 2025-11-25 and older clients get a session; 2026-07-28 clients are served per request.
                 http.SessionMode = HttpServerSessionMode.StatefulForInitializeClients;
                 http.IdleTimeout = options.SessionIdleTimeout;
-#pragma warning disable MCPEXP002 // RunSessionHandler: the one place to learn when a session starts and ends.
-                http.RunSessionHandler = RunSessionAsync;
-#pragma warning restore MCPEXP002
             })
             .AddAuthorizationFilters()
             .WithToolsFromAssembly(assembly, toolJson)
@@ -55,10 +78,14 @@ public static class McpExtensions
             .WithListResourcesHandler(FileResources.ListAsync)
             .WithSubscribeToResourcesHandler(FileResources.SubscribeAsync)
             .WithUnsubscribeFromResourcesHandler(FileResources.UnsubscribeAsync)
+            .WithSetLoggingLevelHandler(ClientLog.SetLevelAsync)
             .WithRequestFilters(filters => filters.AddCallToolFilter(ToolArgumentCheck.Filter));
 
         return services;
     }
+
+    /// <summary>Runs after authentication and before authorization: session checks, notification streams, relayed answers.</summary>
+    public static IApplicationBuilder UseMcpSessions(this IApplicationBuilder app) => app.UseMiddleware<SessionGate>();
 
     public static IEndpointRouteBuilder MapMcpEndpoints(this IEndpointRouteBuilder endpoints)
     {
@@ -70,12 +97,13 @@ public static class McpExtensions
         return endpoints;
     }
 
-    private static async Task RunSessionAsync(HttpContext context, ModelContextProtocol.Server.McpServer server, CancellationToken cancellationToken)
+    /// <summary>Adds the pending-request filters, which need DI services that the SDK's filter builder cannot give.</summary>
+    private sealed class PendingClientRequestFilters(PendingClientRequests pending) : IConfigureOptions<McpServerOptions>
     {
-        var sessions = context.RequestServices.GetRequiredService<LiveSessions>();
-        using (sessions.Track(server, Caller.From(context.User).PartitionKey))
+        public void Configure(McpServerOptions options)
         {
-            await server.RunAsync(cancellationToken);
+            options.Filters.Message.OutgoingFilters.Add(pending.RecordOutgoing);
+            options.Filters.Message.IncomingFilters.Add(pending.ForgetAnswered);
         }
     }
 }

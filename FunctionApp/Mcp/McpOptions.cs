@@ -2,12 +2,44 @@ using System.ComponentModel.DataAnnotations;
 
 namespace McpFunctions.Mcp;
 
-/// <summary>MCP transport settings (configuration section <c>Mcp</c>).</summary>
+/// <summary>MCP transport and session settings (configuration section <c>Mcp</c>).</summary>
 public sealed record McpOptions
 {
     public const string SectionName = "Mcp";
 
-    /// <summary>A session with no request for this long is closed; the client must initialize again.</summary>
+    /// <summary>A session with no request for this long expires everywhere; the client must initialize again.</summary>
     [Range(typeof(TimeSpan), "00:00:05", "1.00:00:00")]
     public TimeSpan SessionIdleTimeout { get; init; } = TimeSpan.FromHours(1);
+
+    /// <summary>How long an instance trusts its cached copy of a session row before reading it again.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:01:00")]
+    public TimeSpan SessionCacheTtl { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Last-seen time is written at most this often per session (it moves the expiry forward).</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan SessionTouchInterval { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long stored stream events stay replayable with Last-Event-ID.</summary>
+    [Range(typeof(TimeSpan), "00:00:10", "1.00:00:00")]
+    public TimeSpan EventRetention { get; init; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>Most events kept per stream; older ones are dropped first.</summary>
+    [Range(10, 100_000)]
+    public int MaxEventsPerStream { get; init; } = 1_000;
+
+    /// <summary>Inbox polling period while this instance holds streams or waits for relayed answers.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:00:10")]
+    public TimeSpan RelayPollInterval { get; init; } = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>Inbox polling period while this instance holds nothing that relays target.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:01:00")]
+    public TimeSpan RelayIdlePollInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How often each instance records that it is alive.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
+    public TimeSpan InstanceHeartbeatInterval { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How often expired sessions, events and relay rows are swept.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan SweepInterval { get; init; } = TimeSpan.FromMinutes(5);
 }

@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using System.Security.Claims;
+using System.Text.Json;
 using McpFunctions.Auth;
 using McpFunctions.Mcp;
 using McpFunctions.Storage;
@@ -54,25 +55,62 @@ public sealed class FileResources
         };
     }
 
-    /// <summary><c>resources/subscribe</c>: remember the file for this session; writes and deletes then notify it.</summary>
-    public static ValueTask<EmptyResult> SubscribeAsync(RequestContext<SubscribeRequestParams> request, CancellationToken cancellationToken)
+    /// <summary><c>resources/subscribe</c>: recorded on the session row and in the caller's index, so any instance finds it.</summary>
+    public static async ValueTask<EmptyResult> SubscribeAsync(RequestContext<SubscribeRequestParams> request, CancellationToken cancellationToken)
     {
         var (caller, uri) = ParseSubscription(request.User, request.Params?.Uri);
-        var sessions = request.Services!.GetRequiredService<LiveSessions>();
-        if (!sessions.Subscribe(request.Server.SessionId, caller.PartitionKey, uri))
+        var services = request.Services!;
+        var sessionId = RequireSession(request.Server);
+        var updated = await services.GetRequiredService<SessionStore>().UpdateAsync(sessionId, session =>
         {
-            throw new McpProtocolException("Subscriptions need a session: connect with the initialize handshake (or /sse) to subscribe.", McpErrorCode.InvalidRequest);
-        }
+            var subscriptions = JsonSerializer.Deserialize<List<string>>(session.Subscriptions) ?? [];
+            if (subscriptions.Contains(uri))
+            {
+                return false;
+            }
 
-        return ValueTask.FromResult(new EmptyResult());
+            if (subscriptions.Count >= MaxSubscriptionsPerSession)
+            {
+                throw new McpProtocolException($"A session can subscribe to at most {MaxSubscriptionsPerSession} resources; unsubscribe from some first.", McpErrorCode.InvalidParams);
+            }
+
+            subscriptions.Add(uri);
+            session.Subscriptions = JsonSerializer.Serialize(subscriptions);
+            return true;
+        }, cancellationToken) ?? throw SessionEnded();
+        await services.GetRequiredService<SessionIndex>().AddSubscriptionAsync(caller.PartitionKey, updated.PartitionKey, uri, cancellationToken);
+        return new EmptyResult();
     }
 
-    public static ValueTask<EmptyResult> UnsubscribeAsync(RequestContext<UnsubscribeRequestParams> request, CancellationToken cancellationToken)
+    public static async ValueTask<EmptyResult> UnsubscribeAsync(RequestContext<UnsubscribeRequestParams> request, CancellationToken cancellationToken)
     {
         var (caller, uri) = ParseSubscription(request.User, request.Params?.Uri);
-        request.Services!.GetRequiredService<LiveSessions>().Unsubscribe(request.Server.SessionId, caller.PartitionKey, uri);
-        return ValueTask.FromResult(new EmptyResult());
+        var services = request.Services!;
+        var sessionId = RequireSession(request.Server);
+        _ = await services.GetRequiredService<SessionStore>().UpdateAsync(sessionId, session =>
+        {
+            var subscriptions = JsonSerializer.Deserialize<List<string>>(session.Subscriptions) ?? [];
+            if (!subscriptions.Remove(uri))
+            {
+                return false;
+            }
+
+            session.Subscriptions = JsonSerializer.Serialize(subscriptions);
+            return true;
+        }, cancellationToken) ?? throw SessionEnded();
+        await services.GetRequiredService<SessionIndex>().RemoveSubscriptionAsync(caller.PartitionKey, sessionId, uri, cancellationToken);
+        return new EmptyResult();
     }
+
+    public const int MaxSubscriptionsPerSession = 100;
+
+    private static string RequireSession(McpServer server) =>
+        server.SessionId is { Length: > 0 } id
+            ? id
+            : throw new McpProtocolException("Subscriptions need a session: connect with the initialize handshake (or /sse) to subscribe.", McpErrorCode.InvalidRequest);
+
+    private static McpProtocolException SessionEnded() =>
+        new("The session has ended or expired. Initialize a new session.", McpErrorCode.InvalidRequest);
 
     private static (Caller Caller, string Uri) ParseSubscription(ClaimsPrincipal? user, string? uri)
     {

@@ -11,7 +11,7 @@ namespace McpFunctions.Tools;
 
 /// <summary>The user's files in Blob Storage (the R2 role); each is also the resource <c>files:///{name}</c>.</summary>
 [McpServerToolType]
-public sealed class FilesTools(UserFileStore files, LiveSessions sessions)
+public sealed class FilesTools(UserFileStore files, SessionNotifier notifier)
 {
     private const string NameDescription =
         "File name, 1-200 characters: letters, digits, spaces and - _ . , + = @ ( ) [ ] ' ! & $ ~ (no '/', '#', '?' or '%'), e.g. 'meeting notes.md'.";
@@ -33,10 +33,10 @@ public sealed class FilesTools(UserFileStore files, LiveSessions sessions)
 
         var (file, created) = await files.WriteAsync(caller, validName, bytes, type, cancellationToken);
         var uri = FileUri.For(validName);
-        await sessions.NotifyResourceUpdatedAsync(caller.PartitionKey, uri, cancellationToken);
+        await notifier.ResourceUpdatedAsync(caller.PartitionKey, uri, cancellationToken);
         if (created)
         {
-            await sessions.NotifyResourceListChangedAsync(caller.PartitionKey, cancellationToken);
+            await notifier.ResourceListChangedAsync(caller.PartitionKey, cancellationToken);
         }
 
         return FileInfoResult.From(file, created);
@@ -95,8 +95,8 @@ public sealed class FilesTools(UserFileStore files, LiveSessions sessions)
             return $"There was no file '{validName}'; nothing was deleted.";
         }
 
-        await sessions.NotifyResourceUpdatedAsync(caller.PartitionKey, FileUri.For(validName), cancellationToken);
-        await sessions.NotifyResourceListChangedAsync(caller.PartitionKey, cancellationToken);
+        await notifier.ResourceUpdatedAsync(caller.PartitionKey, FileUri.For(validName), cancellationToken);
+        await notifier.ResourceListChangedAsync(caller.PartitionKey, cancellationToken);
         return $"Deleted file '{validName}'.";
     }
 

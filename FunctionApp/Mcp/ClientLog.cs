@@ -1,0 +1,66 @@
+using System.Text.Json;
+using ModelContextProtocol;
+using ModelContextProtocol.Protocol;
+using ModelContextProtocol.Server;
+
+#pragma warning disable MCP9005 // Logging is deprecated in 2026-07-28 but is how 2025-11-25 sessions receive server logs.
+
+namespace McpFunctions.Mcp;
+
+/// <summary>
+/// Log messages for the client (<c>notifications/message</c>), filtered by the level the session set with
+/// <c>logging/setLevel</c>. The level lives on the session row, so the filter holds on every instance.
+/// </summary>
+public sealed class ClientLog(SessionStore sessions)
+{
+    /// <summary>Messages below this level are not sent until the client chooses a level.</summary>
+    public const LoggingLevel DefaultLevel = LoggingLevel.Info;
+
+    /// <summary><c>logging/setLevel</c>: stores the level on the session row.</summary>
+    public static async ValueTask<EmptyResult> SetLevelAsync(RequestContext<SetLevelRequestParams> request, CancellationToken cancellationToken)
+    {
+        var level = request.Params?.Level ?? throw new McpProtocolException("'level' is required.", McpErrorCode.InvalidParams);
+        if (request.Server.SessionId is { Length: > 0 } sessionId)
+        {
+            var text = JsonSerializer.Serialize(level, McpJsonUtilities.DefaultOptions.GetTypeInfo(typeof(LoggingLevel))).Trim('"');
+            _ = await request.Services!.GetRequiredService<SessionStore>().UpdateAsync(sessionId, session =>
+            {
+                if (session.LogLevel == text)
+                {
+                    return false;
+                }
+
+                session.LogLevel = text;
+                return true;
+            }, cancellationToken) ?? throw new McpProtocolException("The session has ended or expired.", McpErrorCode.InvalidRequest);
+        }
+
+        return new EmptyResult();
+    }
+
+    /// <summary>The level the session chose, or <see cref="DefaultLevel"/>.</summary>
+    public async Task<LoggingLevel> LevelAsync(McpServer server, CancellationToken cancellationToken)
+    {
+        if (server.SessionId is not { Length: > 0 } sessionId || await sessions.GetAsync(sessionId, cancellationToken) is not { LogLevel.Length: > 0 } session)
+        {
+            return DefaultLevel;
+        }
+
+        return JsonSerializer.Deserialize($"\"{session.LogLevel}\"", (System.Text.Json.Serialization.Metadata.JsonTypeInfo<LoggingLevel>)McpJsonUtilities.DefaultOptions.GetTypeInfo(typeof(LoggingLevel)));
+    }
+
+    /// <summary>Sends the message on the current request's stream if its level passes the session's filter; returns whether it was sent.</summary>
+    public async Task<bool> SendAsync(McpServer server, LoggingLevel level, string logger, string message, CancellationToken cancellationToken)
+    {
+        if (level < await LevelAsync(server, cancellationToken))
+        {
+            return false;
+        }
+
+        await server.SendNotificationAsync(
+            NotificationMethods.LoggingMessageNotification,
+            new LoggingMessageNotificationParams { Level = level, Logger = logger, Data = JsonSerializer.SerializeToElement(message, McpJsonUtilities.DefaultOptions.GetTypeInfo(typeof(string))) },
+            cancellationToken: cancellationToken);
+        return true;
+    }
+}

@@ -1,0 +1,67 @@
+using System.Collections.Concurrent;
+using Azure;
+using Azure.Data.Tables;
+using McpFunctions.Storage;
+using ModelContextProtocol.Protocol;
+using ModelContextProtocol.Server;
+
+namespace McpFunctions.Mcp;
+
+/// <summary>
+/// Requests this instance sent to clients (elicitation, sampling, roots) and is waiting on. The client's answer is
+/// a new POST that may reach any instance; that instance finds the waiting one here and relays the answer to it.
+/// </summary>
+/// <remarks>Rows live in the session's partition of the sessions table: RowKey <c>pending|{request id}</c>.</remarks>
+public sealed class PendingClientRequests(StorageTables tables, ServerInstance self, ILogger<PendingClientRequests> logger)
+{
+    private readonly ConcurrentDictionary<(string Session, string Request), byte> _here = new();
+
+    public int Count => _here.Count;
+
+    public bool IsHere(string sessionId, string requestId) => _here.ContainsKey((sessionId, requestId));
+
+    /// <summary>The instance waiting for this answer, or null when none is recorded.</summary>
+    public async Task<string?> FindAsync(string sessionId, string requestId, CancellationToken cancellationToken)
+    {
+        var table = await tables.GetAsync(StorageNames.Sessions, cancellationToken);
+        var row = await table.GetEntityIfExistsAsync<TableEntity>(sessionId, Row(requestId), cancellationToken: cancellationToken);
+        return row.HasValue ? row.Value!.GetString("Instance") : null;
+    }
+
+    /// <summary>Outgoing filter: records each server-to-client request before it leaves.</summary>
+    public McpMessageHandler RecordOutgoing(McpMessageHandler next) => async (context, cancellationToken) =>
+    {
+        if (context.JsonRpcMessage is JsonRpcRequest request && context.Server.SessionId is { Length: > 0 } sessionId)
+        {
+            var requestId = request.Id.ToString();
+            _here[(sessionId, requestId)] = 0;
+            var table = await tables.GetAsync(StorageNames.Sessions, cancellationToken);
+            await table.UpsertEntityAsync(new TableEntity(sessionId, Row(requestId)) { ["Instance"] = self.Id, ["Method"] = request.Method }, TableUpdateMode.Replace, cancellationToken);
+        }
+
+        await next(context, cancellationToken);
+    };
+
+    /// <summary>Incoming filter: an answer arrived here, so the request is no longer pending.</summary>
+    public McpMessageHandler ForgetAnswered(McpMessageHandler next) => async (context, cancellationToken) =>
+    {
+        if (context.JsonRpcMessage is JsonRpcMessageWithId { } answer and (JsonRpcResponse or JsonRpcError)
+            && context.Server.SessionId is { Length: > 0 } sessionId
+            && _here.TryRemove((sessionId, answer.Id.ToString()), out _))
+        {
+            try
+            {
+                var table = await tables.GetAsync(StorageNames.Sessions, cancellationToken);
+                await table.DeleteEntityAsync(sessionId, Row(answer.Id.ToString()), ETag.All, cancellationToken);
+            }
+            catch (RequestFailedException e)
+            {
+                logger.LogDebug("Could not remove pending request row: {Status}", e.Status);
+            }
+        }
+
+        await next(context, cancellationToken);
+    };
+
+    private static string Row(string requestId) => "pending|" + StorageKey.Encode(requestId);
+}

@@ -1,0 +1,204 @@
+using System.Net.ServerSentEvents;
+using System.Runtime.CompilerServices;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.Options;
+using ModelContextProtocol;
+using ModelContextProtocol.Protocol;
+using ModelContextProtocol.Server;
+
+namespace McpFunctions.Mcp;
+
+/// <summary>
+/// The SDK's event store for POST response streams, on Table Storage, so a client that lost a response
+/// stream can reconnect to any instance with <c>Last-Event-ID</c> and receive the events it missed.
+/// </summary>
+/// <remarks>
+/// Event ids are <c>p.{session}.{stream}.{sequence}</c> (session and stream base64url-encoded), so any instance can
+/// locate the stream from the id alone. The writer hands events to the SDK at once and persists them in the
+/// background, in order, batched into entity-group transactions; a reader polls until the writer marks the
+/// stream complete, or until the writing instance is no longer alive.
+/// </remarks>
+public sealed class TableEventStreamStore(
+    StreamEventTable events,
+    ServerInstance self,
+    ServerInstances instances,
+    IOptionsMonitor<McpOptions> options,
+    ILogger<TableEventStreamStore> logger) : ISseEventStreamStore
+{
+    public const string IdPrefix = "p.";
+
+    private StreamEventTable Events { get; } = events;
+    private string InstanceId { get; } = self.Id;
+    private ServerInstances Instances { get; } = instances;
+    private TimeSpan PollInterval => options.CurrentValue.RelayPollInterval * 4;
+    private ILogger Logger { get; } = logger;
+
+    internal static readonly JsonTypeInfo<JsonRpcMessage> MessageJson =
+        (JsonTypeInfo<JsonRpcMessage>)McpJsonUtilities.DefaultOptions.GetTypeInfo(typeof(JsonRpcMessage));
+
+    public ValueTask<ISseEventStreamWriter> CreateStreamAsync(SseEventStreamOptions streamOptions, CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult<ISseEventStreamWriter>(new Writer(this, streamOptions.SessionId, Encode(streamOptions.StreamId), streamOptions.Mode == SseEventStreamMode.Polling));
+
+    public ValueTask<ISseEventStreamReader?> GetStreamReaderAsync(string lastEventId, CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult(TryParse(lastEventId, out var sessionId, out var stream, out var sequence)
+            ? new Reader(this, sessionId, stream, sequence)
+            : (ISseEventStreamReader?)null);
+
+    public static bool IsPostStreamEventId(string? eventId) => eventId?.StartsWith(IdPrefix, StringComparison.Ordinal) == true;
+
+    internal static bool TryParse(string eventId, out string sessionId, out string stream, out long sequence)
+    {
+        sessionId = stream = "";
+        sequence = 0;
+        var parts = eventId.Split('.');
+        if (parts.Length != 4 || parts[0] != "p" || !long.TryParse(parts[3], out sequence) || sequence < 0)
+        {
+            return false;
+        }
+
+        try
+        {
+            sessionId = Encoding.UTF8.GetString(WebEncoders.Base64UrlDecode(parts[1]));
+            stream = parts[2];
+            return stream.Length > 0 && Encoding.UTF8.GetString(WebEncoders.Base64UrlDecode(stream)).Length > 0;
+        }
+        catch (FormatException)
+        {
+            return false;
+        }
+    }
+
+    private static string Encode(string value) => WebEncoders.Base64UrlEncode(Encoding.UTF8.GetBytes(value));
+
+    /// <summary>Writes one stream's events; one instance, one writer per stream.</summary>
+    private sealed class Writer(TableEventStreamStore store, string sessionId, string stream, bool polling) : ISseEventStreamWriter
+    {
+        private readonly object _gate = new();
+        private readonly List<(long, StoredEvent)> _pending = [];
+        private long _sequence;
+        private bool _polling = polling;
+        private bool _completed;
+        private Task _flushing = Task.CompletedTask;
+
+        public ValueTask SetModeAsync(SseEventStreamMode mode, CancellationToken cancellationToken = default)
+        {
+            lock (_gate)
+            {
+                _polling = mode == SseEventStreamMode.Polling;
+            }
+
+            return Flush();
+        }
+
+        public ValueTask<SseItem<JsonRpcMessage?>> WriteEventAsync(SseItem<JsonRpcMessage?> sseItem, CancellationToken cancellationToken = default)
+        {
+            if (sseItem.EventId is not null)
+            {
+                return ValueTask.FromResult(sseItem);
+            }
+
+            SseItem<JsonRpcMessage?> stamped;
+            lock (_gate)
+            {
+                var sequence = ++_sequence;
+                var id = $"{IdPrefix}{Encode(sessionId)}.{stream}.{sequence}";
+                stamped = new SseItem<JsonRpcMessage?>(sseItem.Data, sseItem.EventType) { EventId = id, ReconnectionInterval = sseItem.ReconnectionInterval };
+                var data = sseItem.Data is null ? null : JsonSerializer.Serialize(sseItem.Data, MessageJson);
+                _pending.Add((sequence, new StoredEvent(id, sseItem.EventType, data, sseItem.ReconnectionInterval)));
+            }
+
+            _ = Flush();
+            return ValueTask.FromResult(stamped);
+        }
+
+        public ValueTask DisposeAsync()
+        {
+            lock (_gate)
+            {
+                _completed = true;
+            }
+
+            _ = Flush();
+            return ValueTask.CompletedTask;
+        }
+
+        /// <summary>Chains one background write after another so events are stored in order.</summary>
+        private ValueTask Flush()
+        {
+            lock (_gate)
+            {
+                _flushing = _flushing.ContinueWith(_ => WriteAsync(), TaskScheduler.Default).Unwrap();
+            }
+
+            return ValueTask.CompletedTask;
+        }
+
+        private async Task WriteAsync()
+        {
+            List<(long, StoredEvent)> batch;
+            PostStreamState state;
+            lock (_gate)
+            {
+                batch = [.. _pending];
+                _pending.Clear();
+                state = new PostStreamState(_polling, _completed, _sequence, store.InstanceId);
+            }
+
+            try
+            {
+                await store.Events.WritePostEventsAsync(sessionId, stream, batch, state, CancellationToken.None);
+            }
+            catch (Exception e)
+            {
+                store.Logger.LogWarning("Storing {Count} events of session {SessionId} failed: {Reason}", batch.Count, sessionId, e.GetType().Name);
+            }
+        }
+    }
+
+    /// <summary>Replays a stream from storage after a given sequence number.</summary>
+    private sealed class Reader(TableEventStreamStore store, string sessionId, string stream, long after) : ISseEventStreamReader
+    {
+        public string SessionId => sessionId;
+
+        public string StreamId => Encoding.UTF8.GetString(WebEncoders.Base64UrlDecode(stream));
+
+        public async IAsyncEnumerable<SseItem<JsonRpcMessage?>> ReadEventsAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+        {
+            var last = after;
+            var idleSince = DateTimeOffset.UtcNow;
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                // Read the state first: if it says complete, every event was written before it.
+                var state = await store.Events.ReadPostStateAsync(sessionId, stream, cancellationToken);
+                var batch = await store.Events.PostEventsAfterAsync(sessionId, stream, last, cancellationToken);
+                foreach (var (sequence, stored) in batch)
+                {
+                    last = sequence;
+                    var data = stored.Data is null ? null : JsonSerializer.Deserialize(stored.Data, MessageJson);
+                    yield return new SseItem<JsonRpcMessage?>(data, stored.EventType) { EventId = stored.EventId, ReconnectionInterval = stored.ReconnectionInterval };
+                }
+
+                if (state is null || state.Completed || state.Polling)
+                {
+                    yield break;
+                }
+
+                if (batch.Count > 0)
+                {
+                    idleSince = DateTimeOffset.UtcNow;
+                }
+                else if (DateTimeOffset.UtcNow - idleSince > TimeSpan.FromSeconds(5)
+                         && !await store.Instances.IsAliveAsync(state.WriterInstance, cancellationToken))
+                {
+                    // The instance writing this stream is gone; nothing more will come.
+                    yield break;
+                }
+
+                await Task.Delay(store.PollInterval, cancellationToken);
+            }
+        }
+    }
+}
