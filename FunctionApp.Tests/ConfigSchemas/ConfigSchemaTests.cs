@@ -14,12 +14,11 @@ public sealed class ConfigSchemaTests
     [OneTimeSetUp]
     public async Task ValidatorIsInstalled()
     {
+        _scratch = Directory.CreateTempSubdirectory("mcpfunctions-schemas-").FullName;
         foreach (var package in new[] { "ajv", "ajv-draft-04", "ajv-formats", "yaml" })
         {
             await NpmTools.PackageAsync(package);
         }
-
-        _scratch = Directory.CreateTempSubdirectory("mcpfunctions-schemas-").FullName;
     }
 
     [OneTimeTearDown]
