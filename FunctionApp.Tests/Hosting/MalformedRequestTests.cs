@@ -168,7 +168,7 @@ public sealed class MalformedRequestTests
     public async Task A_chunked_body_over_the_limit_on_a_live_legacy_session_gets_413_not_500()
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        await using var stream = await LegacySseStream.OpenAsync(_http, cts.Token);
+        await using var stream = await HandMadeSseSession.OpenAsync(_http, cts.Token);
 
         using var response = await _http.PostAsync(stream.MessagePath, OversizedJson(chunked: true), cts.Token);
 
@@ -200,7 +200,7 @@ public sealed class MalformedRequestTests
     public async Task A_malformed_legacy_message_on_a_live_session_gets_400(string body)
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        await using var stream = await LegacySseStream.OpenAsync(_http, cts.Token);
+        await using var stream = await HandMadeSseSession.OpenAsync(_http, cts.Token);
 
         using var response = await _http.SendAsync(McpRequests.Post(stream.MessagePath, body), cts.Token);
 
@@ -212,7 +212,7 @@ public sealed class MalformedRequestTests
     public async Task A_text_plain_legacy_message_gets_415()
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        await using var stream = await LegacySseStream.OpenAsync(_http, cts.Token);
+        await using var stream = await HandMadeSseSession.OpenAsync(_http, cts.Token);
 
         using var response = await _http.SendAsync(McpRequests.Post(stream.MessagePath, """{"jsonrpc":"2.0","id":1,"method":"ping"}""", contentType: "text/plain"), cts.Token);
 

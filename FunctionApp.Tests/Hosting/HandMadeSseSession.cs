@@ -1,12 +1,12 @@
 namespace McpFunctions.Tests.Hosting;
 
 /// <summary>An open GET /sse stream, read by hand up to its 'endpoint' event (where the client must POST).</summary>
-public sealed class LegacySseStream : IAsyncDisposable
+public sealed class HandMadeSseSession : IAsyncDisposable
 {
     private readonly HttpResponseMessage _response;
     private readonly Stream _body;
 
-    private LegacySseStream(HttpResponseMessage response, Stream body, string messagePath)
+    private HandMadeSseSession(HttpResponseMessage response, Stream body, string messagePath)
     {
         _response = response;
         _body = body;
@@ -16,7 +16,7 @@ public sealed class LegacySseStream : IAsyncDisposable
     /// <summary>e.g. /message?sessionId=abc</summary>
     public string MessagePath { get; }
 
-    public static async Task<LegacySseStream> OpenAsync(HttpClient http, CancellationToken cancellationToken)
+    public static async Task<HandMadeSseSession> OpenAsync(HttpClient http, CancellationToken cancellationToken)
     {
         var response = await http.SendAsync(McpRequests.Get("/sse"), HttpCompletionOption.ResponseHeadersRead, cancellationToken);
         Assert.That((int)response.StatusCode, Is.EqualTo(200));
@@ -31,7 +31,7 @@ public sealed class LegacySseStream : IAsyncDisposable
             }
             else if (eventName == "endpoint" && line.StartsWith("data:", StringComparison.Ordinal))
             {
-                return new LegacySseStream(response, body, line["data:".Length..].Trim());
+                return new HandMadeSseSession(response, body, line["data:".Length..].Trim());
             }
         }
 
