@@ -8,6 +8,7 @@ public sealed class ChildProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly StringBuilder _output = new();
+    private readonly StringBuilder _standardOutput = new();
 
     private ChildProcess(Process process)
     {
@@ -28,6 +29,20 @@ public sealed class ChildProcess : IAsyncDisposable
             }
         }
     }
+
+    /// <summary>Standard output alone, for tools whose stdout is machine-readable and whose stderr is chatter.</summary>
+    public string StandardOutput
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _standardOutput.ToString();
+            }
+        }
+    }
+
+    public int ExitCode => _process.ExitCode;
 
     public static ChildProcess Start(string fileName, IEnumerable<string> arguments, string? workingDirectory = null, IDictionary<string, string?>? environment = null)
     {
@@ -51,8 +66,8 @@ public sealed class ChildProcess : IAsyncDisposable
 
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
         var child = new ChildProcess(process);
-        process.OutputDataReceived += (_, e) => child.Append(e.Data);
-        process.ErrorDataReceived += (_, e) => child.Append(e.Data);
+        process.OutputDataReceived += (_, e) => child.Append(e.Data, fromStandardOutput: true);
+        process.ErrorDataReceived += (_, e) => child.Append(e.Data, fromStandardOutput: false);
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
@@ -62,7 +77,14 @@ public sealed class ChildProcess : IAsyncDisposable
     /// <summary>Runs a command to completion and returns its exit code and combined output.</summary>
     public static async Task<(int ExitCode, string Output)> RunAsync(string fileName, IEnumerable<string> arguments, TimeSpan timeout, string? workingDirectory = null, IDictionary<string, string?>? environment = null)
     {
-        await using var child = Start(fileName, arguments, workingDirectory, environment);
+        await using var child = await RunToExitAsync(fileName, arguments, timeout, workingDirectory, environment);
+        return (child.ExitCode, child.Output);
+    }
+
+    /// <summary>Runs a command to completion; the exited process keeps its <see cref="StandardOutput"/> and <see cref="Output"/>.</summary>
+    public static async Task<ChildProcess> RunToExitAsync(string fileName, IEnumerable<string> arguments, TimeSpan timeout, string? workingDirectory = null, IDictionary<string, string?>? environment = null)
+    {
+        var child = Start(fileName, arguments, workingDirectory, environment);
         child._process.StandardInput.Close();
         using var cts = new CancellationTokenSource(timeout);
         try
@@ -71,11 +93,13 @@ public sealed class ChildProcess : IAsyncDisposable
         }
         catch (OperationCanceledException)
         {
-            throw new TimeoutException($"'{fileName} {string.Join(' ', arguments)}' did not finish within {timeout}. Output:\n{child.Output}");
+            var output = child.Output;
+            await child.DisposeAsync();
+            throw new TimeoutException($"'{fileName} {string.Join(' ', arguments)}' did not finish within {timeout}. Output:\n{output}");
         }
 
         child._process.WaitForExit(); // flush the asynchronous output readers
-        return (child._process.ExitCode, child.Output);
+        return child;
     }
 
     public Task WaitForExitAsync(CancellationToken cancellationToken) => _process.WaitForExitAsync(cancellationToken);
@@ -109,7 +133,7 @@ public sealed class ChildProcess : IAsyncDisposable
         _process.Dispose();
     }
 
-    private void Append(string? line)
+    private void Append(string? line, bool fromStandardOutput)
     {
         if (line is null)
         {
@@ -119,6 +143,10 @@ public sealed class ChildProcess : IAsyncDisposable
         lock (_output)
         {
             _output.AppendLine(line);
+            if (fromStandardOutput)
+            {
+                _standardOutput.AppendLine(line);
+            }
         }
     }
 }
