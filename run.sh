@@ -6,7 +6,8 @@ cd "$(dirname "$0")"
 root=$(pwd)
 port="${PORT:-7071}"
 
-if [ ! -x node_modules/.bin/azurite ] || [ ! -x node_modules/.bin/mcp-inspector ] || [ ! -x node_modules/.bin/mcp-remote ]; then
+# npm keeps a copy of the lock file it installed from; reinstall when the real one is newer (or absent).
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "==> Installing local tools (npm ci)"
   npm ci --no-audit --no-fund
 fi

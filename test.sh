@@ -9,7 +9,8 @@ configuration="${CONFIGURATION:-Release}"
 results="TestResults"
 rm -rf "$results"
 
-if [ ! -x node_modules/.bin/azurite ] || [ ! -x node_modules/.bin/mcp-inspector ] || [ ! -x node_modules/.bin/mcp-remote ]; then
+# npm keeps a copy of the lock file it installed from; reinstall when the real one is newer (or absent).
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "==> npm ci (local tools)"
   npm ci --no-audit --no-fund || { echo "npm ci failed"; echo "0 passed, 1 failed"; exit 1; }
 fi

@@ -4,7 +4,15 @@ using McpFunctions.Mcp;
 using McpFunctions.Storage;
 
 var builder = WebApplication.CreateBuilder(args);
-builder.ListenWhereTheHostExpects();
+try
+{
+    builder.ListenWhereTheHostExpects();
+}
+catch (StartupConfigurationException e)
+{
+    Console.Error.WriteLine($"McpFunctions cannot start: {e.Message}");
+    return 1;
+}
 
 builder.Services
     .AddHosting(builder.Configuration)
@@ -23,6 +31,7 @@ app.MapHosting();
 app.MapMcpEndpoints();
 
 app.Run();
+return 0;
 
 /// <summary>Entry point; public so tests can host the app with WebApplicationFactory.</summary>
 public partial class Program;

@@ -70,8 +70,9 @@ public sealed class CustomHandlerProcessTests
 
         await app.WaitForExitAsync(cts.Token);
 
-        Assert.That(app.ExitCode, Is.Not.Zero);
-        Assert.That(app.Output, Does.Contain($"FUNCTIONS_CUSTOMHANDLER_PORT is '{port}', which is not a TCP port number."));
+        Assert.That(app.ExitCode, Is.EqualTo(1));
+        Assert.That(app.Output, Does.Contain($"FUNCTIONS_CUSTOMHANDLER_PORT is '{port}', which is not a TCP port number"));
+        ResponseBody.AssertRevealsNoInternals(app.Output);
     }
 
     private static ChildProcess StartApp(string[] arguments, Dictionary<string, string?> environment)

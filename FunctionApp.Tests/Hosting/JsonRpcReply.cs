@@ -31,7 +31,11 @@ public sealed class JsonRpcReply
         var body = await response.Content.ReadAsStringAsync();
         ResponseBody.AssertRevealsNoInternals(body);
         var json = response.Content.Headers.ContentType?.MediaType == "text/event-stream"
-            ? body.Split('\n').Select(l => l.TrimEnd('\r')).FirstOrDefault(l => l.StartsWith("data:", StringComparison.Ordinal))?["data:".Length..]
+            // Skip priming events (an id with empty data), which resumable streams send first.
+            ? body.Split('\n').Select(l => l.TrimEnd('\r'))
+                .Where(l => l.StartsWith("data:", StringComparison.Ordinal))
+                .Select(l => l["data:".Length..].Trim())
+                .FirstOrDefault(d => d.Length > 0)
             : body;
         Assert.That(json, Is.Not.Null.And.Not.Empty, $"HTTP {(int)response.StatusCode} carried no JSON-RPC message:\n{body}");
         using var document = JsonDocument.Parse(json!);

@@ -13,7 +13,7 @@ public static class CustomHandlerPort
         {
             if (!int.TryParse(port, out var number) || number is < 1 or > 65535)
             {
-                throw new InvalidOperationException($"{Variable} is '{port}', which is not a TCP port number.");
+                throw new StartupConfigurationException($"{Variable} is '{port}', which is not a TCP port number (1-65535).");
             }
 
             builder.WebHost.UseUrls($"http://127.0.0.1:{number}");

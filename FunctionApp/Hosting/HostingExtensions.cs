@@ -53,6 +53,8 @@ public static class HostingExtensions
         {
             StatusCodeSelector = e => e is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError,
             ExceptionHandler = WriteUnhandledErrorAsync,
+            // A client's bad request (e.g. a body over the limit) is answered with its 4xx; it is not a server error to log.
+            SuppressDiagnosticsCallback = context => context.Exception is BadHttpRequestException,
         });
         app.UseMiddleware<RequestGuard>();
         app.UseCors();

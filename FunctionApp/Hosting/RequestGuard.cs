@@ -19,7 +19,15 @@ public sealed class RequestGuard(RequestDelegate next, IOptionsMonitor<HostingOp
         var request = context.Request;
         AddSecurityHeaders(context.Response.Headers);
 
+        // Behind a proxy the forwarded-headers middleware swaps in X-Forwarded-Host and keeps the host the
+        // connection really named in X-Original-Host; both must be ours, or a rebinding page could launder its Host.
         var host = request.Host.Host;
+        var originalHost = request.Headers["X-Original-Host"].ToString();
+        if (originalHost.Length > 0 && !IsAllowedHost(HostString.FromUriComponent(originalHost).Host, settings))
+        {
+            host = HostString.FromUriComponent(originalHost).Host;
+        }
+
         if (!IsAllowedHost(host, settings))
         {
             logger.LogWarning("Refused request for host {Host}", host);

@@ -97,13 +97,16 @@ public sealed class ServerInstances(StorageTables tables, ServerInstance self, T
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         await base.StopAsync(cancellationToken);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(TimeSpan.FromSeconds(2));
         try
         {
-            await ForgetAsync(self.Id, cancellationToken);
+            await ForgetAsync(self.Id, timeout.Token);
         }
-        catch (Exception e) when (e is RequestFailedException or OperationCanceledException)
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
             // Best effort: the sweeper removes the row of an instance that stopped heartbeating.
+            logger.LogDebug("Could not remove this instance's heartbeat row: {Reason}", e.GetType().Name);
         }
     }
 }

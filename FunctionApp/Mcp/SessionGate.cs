@@ -29,6 +29,14 @@ public sealed class SessionGate(RequestDelegate next, ILogger<SessionGate> logge
     {
         var request = context.Request;
         var sessionId = request.Headers["Mcp-Session-Id"].ToString();
+        if (sessionId.Length == 0 && HttpMethods.IsDelete(request.Method) && request.Path.Equals("/mcp", StringComparison.Ordinal)
+            && !ProtocolRevision.IsJuly2026OrLater(request.Headers["MCP-Protocol-Version"].ToString()))
+        {
+            await ErrorResponses.WriteAsync(context, StatusCodes.Status400BadRequest, "invalid_request",
+                "Bad Request: DELETE /mcp ends a session and needs its Mcp-Session-Id header.");
+            return;
+        }
+
         if (!request.Path.Equals("/mcp", StringComparison.Ordinal)
             || sessionId.Length == 0
             || ProtocolRevision.IsJuly2026OrLater(request.Headers["MCP-Protocol-Version"].ToString()))
