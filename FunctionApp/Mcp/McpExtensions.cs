@@ -79,7 +79,9 @@ public static class McpExtensions
             .WithSubscribeToResourcesHandler(FileResources.SubscribeAsync)
             .WithUnsubscribeFromResourcesHandler(FileResources.UnsubscribeAsync)
             .WithSetLoggingLevelHandler(ClientLog.SetLevelAsync)
-            .WithRequestFilters(filters => filters.AddCallToolFilter(ToolArgumentCheck.Filter));
+            .WithRequestFilters(filters => filters
+                .AddCallToolFilter(ToolArgumentCheck.Filter)
+                .AddGetPromptFilter(PromptArgumentCheck.Filter));
 
         return services;
     }

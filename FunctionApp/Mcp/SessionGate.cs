@@ -172,7 +172,8 @@ public sealed class SessionGate(RequestDelegate next, ILogger<SessionGate> logge
                 length += read;
             }
 
-            var complete = length < AnswerScanLimit || request.Body.ReadByte() == -1;
+            var complete = length < AnswerScanLimit
+                || await request.Body.ReadAsync(new byte[1], request.HttpContext.RequestAborted) == 0;
             request.Body.Position = 0;
             return ScanAnswerId(buffer.AsSpan(0, length), complete);
         }

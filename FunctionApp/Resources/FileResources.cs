@@ -33,7 +33,7 @@ public sealed class FileResources
         var uri = FileUri.For(validName);
         return UserFileStore.IsTextual(file.File.MimeType)
             ? new TextResourceContents { Uri = uri, MimeType = file.File.MimeType, Text = file.Content.ToString() }
-            : new BlobResourceContents { Uri = uri, MimeType = file.File.MimeType, Blob = file.Content.ToMemory() };
+            : BlobResourceContents.FromBytes(file.Content.ToMemory(), uri, file.File.MimeType);
     }
 
     /// <summary><c>resources/list</c>: the caller's files, 100 per page.</summary>
