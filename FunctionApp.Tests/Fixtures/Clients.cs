@@ -11,20 +11,26 @@ public static class Clients
     public const string StatelessRevision = "2026-07-28";
 
     /// <summary>A 2025-11-25 client over Streamable HTTP at /mcp (gets a session).</summary>
-    public static Task<McpClient> StreamableAsync(LoopbackServer server, McpClientOptions? options = null, CancellationToken cancellationToken = default) =>
-        ConnectAsync(server.Url("/mcp"), HttpTransportMode.StreamableHttp, WithRevision(options, SessionRevision), cancellationToken);
+    public static Task<McpClient> StreamableAsync(LoopbackServer server, McpClientOptions? options = null, CancellationToken cancellationToken = default, string? localDeveloper = null) =>
+        ConnectAsync(server.Url("/mcp"), HttpTransportMode.StreamableHttp, WithRevision(options, SessionRevision), cancellationToken, localDeveloper);
 
     /// <summary>A 2026-07-28 client over Streamable HTTP at /mcp (served statelessly).</summary>
-    public static Task<McpClient> StatelessAsync(LoopbackServer server, McpClientOptions? options = null, CancellationToken cancellationToken = default) =>
-        ConnectAsync(server.Url("/mcp"), HttpTransportMode.StreamableHttp, WithRevision(options, StatelessRevision), cancellationToken);
+    public static Task<McpClient> StatelessAsync(LoopbackServer server, McpClientOptions? options = null, CancellationToken cancellationToken = default, string? localDeveloper = null) =>
+        ConnectAsync(server.Url("/mcp"), HttpTransportMode.StreamableHttp, WithRevision(options, StatelessRevision), cancellationToken, localDeveloper);
 
     /// <summary>A client over the legacy HTTP+SSE transport at /sse.</summary>
-    public static Task<McpClient> LegacySseAsync(LoopbackServer server, McpClientOptions? options = null, CancellationToken cancellationToken = default) =>
-        ConnectAsync(server.Url("/sse"), HttpTransportMode.Sse, options ?? new McpClientOptions(), cancellationToken);
+    public static Task<McpClient> LegacySseAsync(LoopbackServer server, McpClientOptions? options = null, CancellationToken cancellationToken = default, string? localDeveloper = null) =>
+        ConnectAsync(server.Url("/sse"), HttpTransportMode.Sse, options ?? new McpClientOptions(), cancellationToken, localDeveloper);
 
-    public static async Task<McpClient> ConnectAsync(Uri endpoint, HttpTransportMode mode, McpClientOptions options, CancellationToken cancellationToken = default)
+    /// <summary>Connects; <paramref name="localDeveloper"/> picks one of the Development sign-in's local identities.</summary>
+    public static async Task<McpClient> ConnectAsync(Uri endpoint, HttpTransportMode mode, McpClientOptions options, CancellationToken cancellationToken = default, string? localDeveloper = null)
     {
-        var transport = new HttpClientTransport(new HttpClientTransportOptions { Endpoint = endpoint, TransportMode = mode }, NullLoggerFactory.Instance);
+        var transport = new HttpClientTransport(new HttpClientTransportOptions
+        {
+            Endpoint = endpoint,
+            TransportMode = mode,
+            AdditionalHeaders = localDeveloper is null ? null : new Dictionary<string, string> { ["X-Local-Developer"] = localDeveloper },
+        }, NullLoggerFactory.Instance);
         options.ClientInfo ??= new Implementation { Name = "McpFunctions.Tests", Version = "1.0.0" };
         return await McpClient.CreateAsync(transport, options, NullLoggerFactory.Instance, cancellationToken);
     }

@@ -18,6 +18,12 @@ public sealed class LocalDeveloper(IOptionsMonitor<AuthenticationSchemeOptions> 
     public const string SchemeName = "LocalDeveloper";
     public const string SubjectId = "local-developer";
 
+    /// <summary>
+    /// Optional request header naming one of several local identities (<c>local-developer:{name}</c>), so two users
+    /// can be tried on one machine. Same trust as the default identity: Development and loopback only.
+    /// </summary>
+    public const string IdentityHeader = "X-Local-Developer";
+
     protected override Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         var remote = Context.Connection.RemoteIpAddress;
@@ -26,10 +32,22 @@ public sealed class LocalDeveloper(IOptionsMonitor<AuthenticationSchemeOptions> 
             return Task.FromResult(AuthenticateResult.NoResult());
         }
 
+        var subject = SubjectId;
+        var name = Request.Headers[IdentityHeader].ToString();
+        if (name.Length > 0)
+        {
+            if (name.Length > 32 || !name.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '-'))
+            {
+                return Task.FromResult(AuthenticateResult.Fail($"{IdentityHeader} must be 1-32 characters of a-z, 0-9 and '-'."));
+            }
+
+            subject = $"{SubjectId}:{name}";
+        }
+
         var identity = new ClaimsIdentity(
             [
-                new Claim("sub", SubjectId),
-                new Claim("name", "Local developer"),
+                new Claim("sub", subject),
+                new Claim("name", name.Length > 0 ? $"Local developer ({name})" : "Local developer"),
                 new Claim("scp", "notes preferences files"),
             ],
             SchemeName, "name", "roles");

@@ -40,6 +40,7 @@ public static class McpExtensions
         services.AddHostedService(sp => sp.GetRequiredService<RelayPump>());
         services.AddHostedService<SessionSweeper>();
         services.AddSingleton<ClientLog>();
+        services.AddSingleton<RequestStateProtector>();
         services.AddSingleton<LegacySseEndpoint>();
         services.AddSingleton<ISessionMigrationHandler, SessionMigration>();
         services.AddSingleton<ISseEventStreamStore, TableEventStreamStore>();

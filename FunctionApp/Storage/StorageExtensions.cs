@@ -1,4 +1,8 @@
+using Azure.Storage.Blobs;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.Extensions.Azure;
+using Microsoft.Extensions.Options;
 
 namespace McpFunctions.Storage;
 
@@ -18,6 +22,11 @@ public static class StorageExtensions
         services.AddSingleton(sp => sp.GetRequiredService<StorageClients>().Blobs);
         services.AddSingleton<StorageTables>();
         services.AddSingleton<StorageContainers>();
+
+        // One Data Protection key ring for all instances (protected MRTR request state, later sign-in cookies).
+        services.AddDataProtection().SetApplicationName("McpFunctions");
+        services.AddOptions<KeyManagementOptions>().Configure<BlobServiceClient, IOptions<StorageOptions>>((keys, blobs, storage) =>
+            keys.XmlRepository = new BlobXmlRepository(blobs, storage.Value.KeysContainer));
 
         services.AddSingleton<NoteStore>();
         services.AddSingleton<PreferenceStore>();

@@ -15,6 +15,10 @@ public sealed record StorageOptions
     [Required, RegularExpression("^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$")]
     public string FilesContainer { get; init; } = "mcp-files";
 
+    /// <summary>Blob container holding the Data Protection key ring shared by all instances.</summary>
+    [Required, RegularExpression("^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$")]
+    public string KeysContainer { get; init; } = "mcp-keys";
+
     /// <summary>Largest file a user can write, in bytes (after base64 decoding).</summary>
     [Range(1, 64 * 1024 * 1024)]
     public int MaxFileBytes { get; init; } = 2 * 1024 * 1024;
