@@ -41,7 +41,8 @@ public sealed class ClientLog(SessionStore sessions)
     /// <summary>The level the session chose, or <see cref="DefaultLevel"/>.</summary>
     public async Task<LoggingLevel> LevelAsync(McpServer server, CancellationToken cancellationToken)
     {
-        if (server.SessionId is not { Length: > 0 } sessionId || await sessions.GetAsync(sessionId, cancellationToken) is not { LogLevel.Length: > 0 } session)
+        // Fresh: the level may just have been set through another instance.
+        if (server.SessionId is not { Length: > 0 } sessionId || await sessions.GetAsync(sessionId, cancellationToken, fresh: true) is not { LogLevel.Length: > 0 } session)
         {
             return DefaultLevel;
         }

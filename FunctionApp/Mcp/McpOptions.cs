@@ -13,7 +13,7 @@ public sealed record McpOptions
 
     /// <summary>How long an instance trusts its cached copy of a session row before reading it again.</summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:01:00")]
-    public TimeSpan SessionCacheTtl { get; init; } = TimeSpan.FromSeconds(1);
+    public TimeSpan SessionCacheTtl { get; init; } = TimeSpan.FromMilliseconds(250);
 
     /// <summary>Last-seen time is written at most this often per session (it moves the expiry forward).</summary>
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
@@ -32,12 +32,15 @@ public sealed record McpOptions
     public TimeSpan RelayPollInterval { get; init; } = TimeSpan.FromMilliseconds(50);
 
     /// <summary>Inbox polling period while this instance holds nothing that relays target.</summary>
-    [Range(typeof(TimeSpan), "00:00:00.100", "00:01:00")]
-    public TimeSpan RelayIdlePollInterval { get; init; } = TimeSpan.FromSeconds(1);
+    [Range(typeof(TimeSpan), "00:00:00.050", "00:01:00")]
+    public TimeSpan RelayIdlePollInterval { get; init; } = TimeSpan.FromMilliseconds(250);
 
     /// <summary>How often each instance records that it is alive.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
     public TimeSpan InstanceHeartbeatInterval { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Adds an <c>X-McpFunctions-Instance</c> response header naming the instance that answered (diagnostics).</summary>
+    public bool ExposeInstanceHeader { get; init; }
 
     /// <summary>How often expired sessions, events and relay rows are swept.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]

@@ -32,6 +32,7 @@ public sealed class NotificationStream(
     public const string IdPrefix = "n.";
 
     private static readonly TimeSpan KeepAlive = TimeSpan.FromSeconds(20);
+    private static readonly TimeSpan CatchUpDelay = TimeSpan.FromSeconds(1);
     private static readonly byte[] KeepAliveComment = ": keep-alive\n\n"u8.ToArray();
 
     private readonly ConcurrentDictionary<string, long> _lastSequence = new(StringComparer.Ordinal);
@@ -66,10 +67,12 @@ public sealed class NotificationStream(
         var cancellationToken = cts.Token;
 
         // Take the stream over: from now on notifications for this session come to this instance.
-        if (session.StreamInstance != self.Id)
+        var previousHolder = session.StreamInstance;
+        if (previousHolder != self.Id)
         {
             await sessions.UpdateAsync(sessionId, s =>
             {
+                previousHolder = s.StreamInstance;
                 if (s.StreamInstance == self.Id)
                 {
                     return false;
@@ -80,6 +83,9 @@ public sealed class NotificationStream(
             }, cancellationToken);
         }
 
+        // A resumed stream replays after the client's last event; the session's first stream replays whatever
+        // was stored before any stream existed (e.g. an update right after subscribing).
+        var replayAfter = resumeAfter ?? (previousHolder.Length == 0 ? 0 : (long?)null);
         if (resumeAfter is { } after)
         {
             _lastSequence.AddOrUpdate(sessionId, after, (_, last) => Math.Max(last, after));
@@ -96,30 +102,38 @@ public sealed class NotificationStream(
         var connection = new Connection(cts);
         using (streams.Attach(sessionId, connection))
         {
+            var sent = new HashSet<long>();
+            var from = replayAfter ?? CurrentSequence(sessionId);
             try
             {
-                var delivered = resumeAfter ?? CurrentSequence(sessionId);
-                await WriteAsync(response, delivered, data: null, cancellationToken); // priming: gives the client an id to resume from
-                if (resumeAfter is not null)
+                await WriteAsync(response, from, data: null, cancellationToken); // priming: gives the client an id to resume from
+                if (replayAfter is not null)
                 {
-                    foreach (var (sequence, data) in await events.NotificationsAfterAsync(sessionId, delivered, cancellationToken))
-                    {
-                        await WriteAsync(response, sequence, data, cancellationToken);
-                        delivered = sequence;
-                    }
+                    await ReplayAsync(response, sessionId, from, sent, cancellationToken);
                 }
 
+                // Events stored by other instances just before the takeover became visible everywhere arrive late:
+                // look once more after the session cache has expired on every instance.
+                var catchUpAt = time.GetTimestamp();
+                var caughtUp = false;
                 logger.LogDebug("Notification stream of session {SessionId} open (resumed: {Resumed})", sessionId, resumeAfter is not null);
                 while (!cancellationToken.IsCancellationRequested)
                 {
                     using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                    wait.CancelAfter(KeepAlive);
+                    wait.CancelAfter(caughtUp ? KeepAlive : CatchUpDelay);
                     try
                     {
                         await connection.Pending.Reader.WaitToReadAsync(wait.Token);
                     }
                     catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
                     {
+                        if (!caughtUp && time.GetElapsedTime(catchUpAt) >= CatchUpDelay)
+                        {
+                            await ReplayAsync(response, sessionId, from, sent, cancellationToken);
+                            caughtUp = true;
+                            continue;
+                        }
+
                         await response.Body.WriteAsync(KeepAliveComment, cancellationToken);
                         await response.Body.FlushAsync(cancellationToken);
                         continue;
@@ -127,10 +141,9 @@ public sealed class NotificationStream(
 
                     while (connection.Pending.Reader.TryRead(out var item))
                     {
-                        if (item.Sequence > delivered)
+                        if (sent.Add(item.Sequence))
                         {
                             await WriteAsync(response, item.Sequence, item.Data, cancellationToken);
-                            delivered = item.Sequence;
                         }
                     }
                 }
@@ -141,6 +154,17 @@ public sealed class NotificationStream(
             catch (IOException)
             {
                 // The client went away; it can resume with Last-Event-ID.
+            }
+        }
+    }
+
+    private async Task ReplayAsync(HttpResponse response, string sessionId, long after, HashSet<long> sent, CancellationToken cancellationToken)
+    {
+        foreach (var (sequence, data) in await events.NotificationsAfterAsync(sessionId, after, cancellationToken))
+        {
+            if (sent.Add(sequence))
+            {
+                await WriteAsync(response, sequence, data, cancellationToken);
             }
         }
     }

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using McpFunctions.Auth;
 using McpFunctions.Hosting;
+using Microsoft.Extensions.Options;
 
 namespace McpFunctions.Mcp;
 
@@ -12,8 +13,10 @@ namespace McpFunctions.Mcp;
 /// session's notification stream; ends the session everywhere on DELETE; and relays a client's answer to the
 /// instance that asked the question.
 /// </summary>
-public sealed class SessionGate(RequestDelegate next, ILogger<SessionGate> logger)
+public sealed class SessionGate(RequestDelegate next, IOptionsMonitor<McpOptions> options, ILogger<SessionGate> logger)
 {
+    public const string InstanceHeader = "X-McpFunctions-Instance";
+
     private const int AnswerScanLimit = 64 * 1024;
 
     public async Task InvokeAsync(
@@ -28,6 +31,11 @@ public sealed class SessionGate(RequestDelegate next, ILogger<SessionGate> logge
         TimeProvider time)
     {
         var request = context.Request;
+        if (options.CurrentValue.ExposeInstanceHeader)
+        {
+            context.Response.Headers[InstanceHeader] = self.Id;
+        }
+
         var sessionId = request.Headers["Mcp-Session-Id"].ToString();
         if (sessionId.Length == 0 && HttpMethods.IsDelete(request.Method) && request.Path.Equals("/mcp", StringComparison.Ordinal)
             && !ProtocolRevision.IsJuly2026OrLater(request.Headers["MCP-Protocol-Version"].ToString()))

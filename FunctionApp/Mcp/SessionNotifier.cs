@@ -44,18 +44,20 @@ public sealed class SessionNotifier(
     {
         try
         {
-            var session = await sessions.GetAsync(sessionId, cancellationToken);
-            if (session is null || session.StreamInstance.Length == 0)
+            // Read the row fresh: notifications are rare, and a cached copy may still name a previous stream holder.
+            var session = await sessions.GetAsync(sessionId, cancellationToken, fresh: true);
+            if (session is null)
             {
                 return;
             }
 
             var heldHere = session.StreamInstance == self.Id;
-            if (!heldHere && !await instances.IsAliveAsync(session.StreamInstance, cancellationToken))
+            if (session.StreamInstance.Length == 0 || (!heldHere && !await instances.IsAliveAsync(session.StreamInstance, cancellationToken)))
             {
                 if (session.Transport == SessionTransports.Streamable)
                 {
-                    // The holder is gone: store the event so the client's reconnect (to any instance) replays it.
+                    // No stream yet, or its holder is gone: store the event; the client's first stream or its
+                    // reconnect (to any instance) replays it.
                     await DeliverHereAsync(session, message, cancellationToken);
                 }
 

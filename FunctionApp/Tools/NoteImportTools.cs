@@ -2,19 +2,24 @@ using System.ComponentModel;
 using System.Security.Claims;
 using System.Text.Json;
 using McpFunctions.Auth;
+using McpFunctions.Mcp;
 using McpFunctions.Storage;
 using ModelContextProtocol;
+using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
+
+#pragma warning disable MCP9005 // client log messages for 2025-11-25 sessions
 
 namespace McpFunctions.Tools;
 
 /// <summary>Long-running work: imports many notes from one of the user's files, reporting progress per note.</summary>
 [McpServerToolType]
-public sealed class NoteImportTools(NoteStore notes, UserFileStore files, ILogger<NoteImportTools> logger)
+public sealed class NoteImportTools(NoteStore notes, UserFileStore files, ClientLog clientLog, ILogger<NoteImportTools> logger)
 {
     public const int MaxNotesPerImport = 1_000;
+    public const string ToolName = "notes_import";
 
-    [McpServerTool(Name = "notes_import", Title = "Import notes from a file", Destructive = false, Idempotent = false, OpenWorld = false, UseStructuredContent = true)]
+    [McpServerTool(Name = ToolName, Title = "Import notes from a file", Destructive = false, Idempotent = false, OpenWorld = false, UseStructuredContent = true)]
     [Description(
         "Creates one note per entry of a file you stored with files_write, reporting progress after each note. " +
         "Formats: a JSON array of {\"title\", \"body\", \"tags\"} objects, or text where entries are separated by a line '---', " +
@@ -22,6 +27,7 @@ public sealed class NoteImportTools(NoteStore notes, UserFileStore files, ILogge
         "Every entry is checked before anything is stored; at most 1,000 entries. If cancelled, notes imported so far are kept.")]
     public async Task<ImportResult> ImportNotes(
         ClaimsPrincipal? user,
+        McpServer server,
         IProgress<ModelContextProtocol.ProgressNotificationValue> progress,
         [Description("Name of the file to import, as given to files_write.")] string fileName,
         CancellationToken cancellationToken = default)
@@ -43,6 +49,7 @@ public sealed class NoteImportTools(NoteStore notes, UserFileStore files, ILogge
         }
 
         var validated = entries.Select((e, i) => Validate(e, i + 1)).ToArray();
+        await clientLog.SendAsync(server, LoggingLevel.Info, ToolName, $"Importing {validated.Length} notes from '{name}'.", cancellationToken);
         var imported = new List<string>(validated.Length);
         try
         {
@@ -65,6 +72,7 @@ public sealed class NoteImportTools(NoteStore notes, UserFileStore files, ILogge
             throw;
         }
 
+        await clientLog.SendAsync(server, LoggingLevel.Info, ToolName, $"Imported {imported.Count} notes from '{name}'.", cancellationToken);
         return new ImportResult(imported.Count, imported);
     }
 
