@@ -53,8 +53,13 @@ public sealed class AppProcess : IAsyncDisposable
         return app;
     }
 
-    /// <summary>Ends the process abruptly, as a crashed or reclaimed instance would.</summary>
-    public void Kill() => _process.Kill();
+    /// <summary>Ends the process abruptly, as a crashed or reclaimed instance would, and waits until it is gone.</summary>
+    public async Task KillAsync()
+    {
+        _process.Kill();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        await _process.WaitForExitAsync(timeout.Token);
+    }
 
     public ValueTask DisposeAsync() => _process.DisposeAsync();
 }
