@@ -23,7 +23,7 @@ public sealed record McpOptions
     [Range(typeof(TimeSpan), "00:00:10", "1.00:00:00")]
     public TimeSpan EventRetention { get; init; } = TimeSpan.FromMinutes(15);
 
-    /// <summary>Most events kept per stream; older ones are dropped first.</summary>
+    /// <summary>Most events stored per POST response stream; later events are still sent but cannot be replayed.</summary>
     [Range(10, 100_000)]
     public int MaxEventsPerStream { get; init; } = 1_000;
 

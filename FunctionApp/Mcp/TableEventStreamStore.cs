@@ -34,6 +34,7 @@ public sealed class TableEventStreamStore(
     private string InstanceId { get; } = self.Id;
     private ServerInstances Instances { get; } = instances;
     private TimeSpan PollInterval => options.CurrentValue.RelayPollInterval * 4;
+    private int MaxEvents => options.CurrentValue.MaxEventsPerStream;
     private ILogger Logger { get; } = logger;
 
     internal static readonly JsonTypeInfo<JsonRpcMessage> MessageJson =
@@ -106,8 +107,12 @@ public sealed class TableEventStreamStore(
                 var sequence = ++_sequence;
                 var id = $"{IdPrefix}{Encode(sessionId)}.{stream}.{sequence}";
                 stamped = new SseItem<JsonRpcMessage?>(sseItem.Data, sseItem.EventType) { EventId = id, ReconnectionInterval = sseItem.ReconnectionInterval };
-                var data = sseItem.Data is null ? null : JsonSerializer.Serialize(sseItem.Data, MessageJson);
-                _pending.Add((sequence, new StoredEvent(id, sseItem.EventType, data, sseItem.ReconnectionInterval)));
+                // Past the cap only the reply itself is stored, so a resumed stream still ends with the result.
+                if (sequence <= store.MaxEvents || sseItem.Data is JsonRpcResponse or JsonRpcError)
+                {
+                    var data = sseItem.Data is null ? null : JsonSerializer.Serialize(sseItem.Data, MessageJson);
+                    _pending.Add((sequence, new StoredEvent(id, sseItem.EventType, data, sseItem.ReconnectionInterval)));
+                }
             }
 
             _ = Flush();
