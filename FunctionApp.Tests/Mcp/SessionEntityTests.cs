@@ -35,6 +35,26 @@ public sealed class SessionEntityTests
     }
 
     [Test]
+    public async Task Short_calls_answered_in_full_store_no_stream_events()
+    {
+        var log = new StorageRequestLog();
+        await using var server = new LoopbackServer(TestRun.Azurite.ConnectionString, services: s =>
+            s.Replace(ServiceDescriptor.Singleton(log.ClientsFor(TestRun.Azurite.ConnectionString)))).Start();
+        using var http = new HttpClient();
+        var session = await RawSession.InitializeAsync(http, server.BaseAddress, "quiet");
+
+        var mark = log.Mark();
+        for (var i = 0; i < 10; i++)
+        {
+            await session.CallToolAsync(server.BaseAddress, "calculator_add", new { a = i, b = 1 });
+        }
+
+        await Task.Delay(TimeSpan.FromSeconds(1.5)); // past the persist delay
+        Assert.That(log.Requests.Skip(mark).Count(r => r.Path.Contains("/mcpevents", StringComparison.Ordinal) || r.Path.Contains("$batch", StringComparison.Ordinal)), Is.Zero,
+            "the events of streams delivered in full were dropped, not written");
+    }
+
+    [Test]
     public async Task An_idle_session_expires_and_is_swept_while_an_active_one_lives_on()
     {
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);

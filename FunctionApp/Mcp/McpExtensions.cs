@@ -33,6 +33,7 @@ public static class McpExtensions
         services.AddSingleton<SessionStreams>();
         services.AddSingleton<SessionNotifier>();
         services.AddSingleton<StreamEventTable>();
+        services.AddSingleton<StreamDeliveries>();
         services.AddSingleton<NotificationStream>();
         services.AddSingleton<PendingClientRequests>();
         services.AddSingleton<RelayInbox>();

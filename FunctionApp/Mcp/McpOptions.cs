@@ -23,6 +23,13 @@ public sealed record McpOptions
     [Range(typeof(TimeSpan), "00:00:10", "1.00:00:00")]
     public TimeSpan EventRetention { get; init; } = TimeSpan.FromMinutes(15);
 
+    /// <summary>
+    /// How long a POST response stream's events wait before they are stored. A call answered in full within this
+    /// time is never stored (nobody will replay it); 0 stores every event at once.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:00:10")]
+    public TimeSpan EventPersistDelay { get; init; } = TimeSpan.FromMilliseconds(500);
+
     /// <summary>Most events stored per POST response stream; later events are still sent but cannot be replayed.</summary>
     [Range(10, 100_000)]
     public int MaxEventsPerStream { get; init; } = 1_000;

@@ -28,6 +28,7 @@ public sealed class SessionGate(RequestDelegate next, IOptionsMonitor<McpOptions
         RelayInbox relay,
         ServerInstance self,
         ServerInstances instances,
+        StreamDeliveries deliveries,
         TimeProvider time)
     {
         var request = context.Request;
@@ -46,10 +47,23 @@ public sealed class SessionGate(RequestDelegate next, IOptionsMonitor<McpOptions
         }
 
         if (!request.Path.Equals("/mcp", StringComparison.Ordinal)
-            || sessionId.Length == 0
             || ProtocolRevision.IsJuly2026OrLater(request.Headers["MCP-Protocol-Version"].ToString()))
         {
-            await next(context); // initialize, stateless 2026-07-28 requests, and SDK errors for the rest
+            await next(context); // stateless 2026-07-28 requests and other routes
+            return;
+        }
+
+        if (sessionId.Length == 0)
+        {
+            // Initialize (or an SDK error). Its response stream is stored like any other unless it is delivered.
+            var initialize = HttpMethods.IsPost(request.Method) ? await PeekAsync(request) : default;
+            await next(context);
+            if (initialize.IsRequest && initialize.Id is { } initializeId && Delivered(context)
+                && context.Response.Headers["Mcp-Session-Id"].ToString() is { Length: > 0 } newSessionId)
+            {
+                deliveries.MarkDelivered(newSessionId, initializeId);
+            }
+
             return;
         }
 
@@ -101,7 +115,8 @@ public sealed class SessionGate(RequestDelegate next, IOptionsMonitor<McpOptions
             return;
         }
 
-        if (HttpMethods.IsPost(request.Method) && await AnswerIdAsync(request) is { } answerId && !pending.IsHere(sessionId, answerId))
+        var message = HttpMethods.IsPost(request.Method) ? await PeekAsync(request) : default;
+        if (message.IsAnswer && message.Id is { } answerId && !pending.IsHere(sessionId, answerId))
         {
             var waiting = await pending.FindAsync(sessionId, answerId, cancellationToken);
             if (waiting is not null && waiting != self.Id && await instances.IsAliveAsync(waiting, cancellationToken))
@@ -117,7 +132,17 @@ public sealed class SessionGate(RequestDelegate next, IOptionsMonitor<McpOptions
         }
 
         await next(context);
+
+        if (message.IsRequest && message.Id is { } requestId && Delivered(context))
+        {
+            // The whole response reached the client, so its stored events will never be replayed.
+            deliveries.MarkDelivered(sessionId, requestId);
+        }
     }
+
+    /// <summary>The response was written in full: the request was not aborted and succeeded.</summary>
+    private static bool Delivered(HttpContext context) =>
+        !context.RequestAborted.IsCancellationRequested && context.Response.StatusCode == StatusCodes.Status200OK;
 
     private async Task ActAsReplayedOwnerAsync(HttpContext context, SessionStore sessions, string sessionId, CancellationToken cancellationToken)
     {
@@ -163,11 +188,13 @@ public sealed class SessionGate(RequestDelegate next, IOptionsMonitor<McpOptions
         });
     }
 
+    /// <summary>What kind of JSON-RPC message a POST carries, read from its top-level properties only.</summary>
+    internal readonly record struct PeekedMessage(string? Id, bool IsRequest, bool IsAnswer);
+
     /// <summary>
-    /// The id of the JSON-RPC response or error in the body (a client answering a server request), or null for
-    /// requests and notifications. Scans top-level property names only; the body stays readable for the SDK.
+    /// Reads the top-level properties of the POST body (up to 64 KiB) without consuming it: the SDK reads it again.
     /// </summary>
-    internal static async Task<string?> AnswerIdAsync(HttpRequest request)
+    internal static async Task<PeekedMessage> PeekAsync(HttpRequest request)
     {
         request.EnableBuffering();
         var buffer = ArrayPool<byte>.Shared.Rent(AnswerScanLimit);
@@ -183,7 +210,7 @@ public sealed class SessionGate(RequestDelegate next, IOptionsMonitor<McpOptions
             var complete = length < AnswerScanLimit
                 || await request.Body.ReadAsync(new byte[1], request.HttpContext.RequestAborted) == 0;
             request.Body.Position = 0;
-            return ScanAnswerId(buffer.AsSpan(0, length), complete);
+            return Peek(buffer.AsSpan(0, length), complete);
         }
         finally
         {
@@ -191,16 +218,16 @@ public sealed class SessionGate(RequestDelegate next, IOptionsMonitor<McpOptions
         }
     }
 
-    internal static string? ScanAnswerId(ReadOnlySpan<byte> json, bool isFinalBlock)
+    internal static PeekedMessage Peek(ReadOnlySpan<byte> json, bool isFinalBlock)
     {
         var reader = new Utf8JsonReader(json, isFinalBlock, default);
         string? id = null;
-        var isAnswer = false;
+        bool hasMethod = false, hasOutcome = false;
         try
         {
             if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
             {
-                return null;
+                return default;
             }
 
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
@@ -208,15 +235,16 @@ public sealed class SessionGate(RequestDelegate next, IOptionsMonitor<McpOptions
                 var name = reader.GetString();
                 if (!reader.Read())
                 {
-                    return null;
+                    break;
                 }
 
                 switch (name)
                 {
                     case "method":
-                        return null; // a request or notification
+                        hasMethod = true;
+                        break;
                     case "result" or "error":
-                        isAnswer = true;
+                        hasOutcome = true;
                         break;
                     case "id" when reader.TokenType == JsonTokenType.String:
                         id = reader.GetString();
@@ -228,15 +256,15 @@ public sealed class SessionGate(RequestDelegate next, IOptionsMonitor<McpOptions
 
                 if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray && !reader.TrySkip())
                 {
-                    return null;
+                    break; // the rest lies beyond what was read
                 }
             }
         }
         catch (JsonException)
         {
-            return null; // malformed: let the SDK answer it
+            return default; // malformed: let the SDK answer it
         }
 
-        return isAnswer ? id : null;
+        return new PeekedMessage(id, IsRequest: hasMethod && id is not null, IsAnswer: !hasMethod && hasOutcome && id is not null);
     }
 }

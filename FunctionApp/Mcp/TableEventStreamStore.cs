@@ -23,6 +23,7 @@ namespace McpFunctions.Mcp;
 /// </remarks>
 public sealed class TableEventStreamStore(
     StreamEventTable events,
+    StreamDeliveries deliveries,
     ServerInstance self,
     ServerInstances instances,
     IOptionsMonitor<McpOptions> options,
@@ -35,13 +36,15 @@ public sealed class TableEventStreamStore(
     private ServerInstances Instances { get; } = instances;
     private TimeSpan PollInterval => options.CurrentValue.RelayPollInterval * 4;
     private int MaxEvents => options.CurrentValue.MaxEventsPerStream;
+    private TimeSpan PersistDelay => options.CurrentValue.EventPersistDelay;
+    private StreamDeliveries Deliveries { get; } = deliveries;
     private ILogger Logger { get; } = logger;
 
     internal static readonly JsonTypeInfo<JsonRpcMessage> MessageJson =
         (JsonTypeInfo<JsonRpcMessage>)McpJsonUtilities.DefaultOptions.GetTypeInfo(typeof(JsonRpcMessage));
 
     public ValueTask<ISseEventStreamWriter> CreateStreamAsync(SseEventStreamOptions streamOptions, CancellationToken cancellationToken = default) =>
-        ValueTask.FromResult<ISseEventStreamWriter>(new Writer(this, streamOptions.SessionId, Encode(streamOptions.StreamId), streamOptions.Mode == SseEventStreamMode.Polling));
+        ValueTask.FromResult<ISseEventStreamWriter>(new Writer(this, streamOptions.SessionId, streamOptions.StreamId, streamOptions.Mode == SseEventStreamMode.Polling));
 
     public ValueTask<ISseEventStreamReader?> GetStreamReaderAsync(string lastEventId, CancellationToken cancellationToken = default) =>
         ValueTask.FromResult(TryParse(lastEventId, out var sessionId, out var stream, out var sequence)
@@ -75,13 +78,21 @@ public sealed class TableEventStreamStore(
     private static string Encode(string value) => WebEncoders.Base64UrlEncode(Encoding.UTF8.GetBytes(value));
 
     /// <summary>Writes one stream's events; one instance, one writer per stream.</summary>
-    private sealed class Writer(TableEventStreamStore store, string sessionId, string stream, bool polling) : ISseEventStreamWriter
+    /// <remarks>
+    /// Nothing is stored during the first <see cref="McpOptions.EventPersistDelay"/>: a call that completes and
+    /// whose response fully reached the client in that time is never stored at all. After that, or as soon as
+    /// the stream switches to polling, every event is stored as it comes.
+    /// </remarks>
+    private sealed class Writer(TableEventStreamStore store, string sessionId, string streamId, bool polling) : ISseEventStreamWriter
     {
         private readonly object _gate = new();
         private readonly List<(long, StoredEvent)> _pending = [];
+        private readonly string _stream = Encode(streamId);
         private long _sequence;
         private bool _polling = polling;
         private bool _completed;
+        private bool _persisting = polling;
+        private bool _delayScheduled;
         private Task _flushing = Task.CompletedTask;
 
         public ValueTask SetModeAsync(SseEventStreamMode mode, CancellationToken cancellationToken = default)
@@ -89,9 +100,11 @@ public sealed class TableEventStreamStore(
             lock (_gate)
             {
                 _polling = mode == SseEventStreamMode.Polling;
+                _persisting |= _polling; // the client will come back for the events: store them now
             }
 
-            return Flush();
+            Changed();
+            return ValueTask.CompletedTask;
         }
 
         public ValueTask<SseItem<JsonRpcMessage?>> WriteEventAsync(SseItem<JsonRpcMessage?> sseItem, CancellationToken cancellationToken = default)
@@ -105,8 +118,9 @@ public sealed class TableEventStreamStore(
             lock (_gate)
             {
                 var sequence = ++_sequence;
-                var id = $"{IdPrefix}{Encode(sessionId)}.{stream}.{sequence}";
+                var id = $"{IdPrefix}{Encode(sessionId)}.{_stream}.{sequence}";
                 stamped = new SseItem<JsonRpcMessage?>(sseItem.Data, sseItem.EventType) { EventId = id, ReconnectionInterval = sseItem.ReconnectionInterval };
+
                 // Past the cap only the reply itself is stored, so a resumed stream still ends with the result.
                 if (sequence <= store.MaxEvents || sseItem.Data is JsonRpcResponse or JsonRpcError)
                 {
@@ -115,7 +129,7 @@ public sealed class TableEventStreamStore(
                 }
             }
 
-            _ = Flush();
+            Changed();
             return ValueTask.FromResult(stamped);
         }
 
@@ -126,20 +140,45 @@ public sealed class TableEventStreamStore(
                 _completed = true;
             }
 
-            _ = Flush();
+            Changed();
             return ValueTask.CompletedTask;
         }
 
-        /// <summary>Chains one background write after another so events are stored in order.</summary>
-        private ValueTask Flush()
+        private void Changed()
         {
             lock (_gate)
             {
-                _flushing = _flushing.ContinueWith(_ => WriteAsync(), TaskScheduler.Default).Unwrap();
+                if (_persisting || store.PersistDelay <= TimeSpan.Zero)
+                {
+                    _persisting = true;
+                    Flush();
+                }
+                else if (!_delayScheduled)
+                {
+                    _delayScheduled = true;
+                    _ = PersistAfterDelayAsync();
+                }
             }
-
-            return ValueTask.CompletedTask;
         }
+
+        private async Task PersistAfterDelayAsync()
+        {
+            await Task.Delay(store.PersistDelay);
+            lock (_gate)
+            {
+                if (_completed && store.Deliveries.TakeDelivered(sessionId, streamId))
+                {
+                    _pending.Clear(); // delivered in full: nothing will ever be replayed
+                    return;
+                }
+
+                _persisting = true;
+                Flush();
+            }
+        }
+
+        /// <summary>Chains one background write after another so events are stored in order. Called under the lock.</summary>
+        private void Flush() => _flushing = _flushing.ContinueWith(_ => WriteAsync(), TaskScheduler.Default).Unwrap();
 
         private async Task WriteAsync()
         {
@@ -154,7 +193,7 @@ public sealed class TableEventStreamStore(
 
             try
             {
-                await store.Events.WritePostEventsAsync(sessionId, stream, batch, state, CancellationToken.None);
+                await store.Events.WritePostEventsAsync(sessionId, _stream, batch, state, CancellationToken.None);
             }
             catch (Exception e)
             {
@@ -173,7 +212,8 @@ public sealed class TableEventStreamStore(
         public async IAsyncEnumerable<SseItem<JsonRpcMessage?>> ReadEventsAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
         {
             var last = after;
-            var idleSince = DateTimeOffset.UtcNow;
+            var started = DateTimeOffset.UtcNow;
+            var idleSince = started;
             while (!cancellationToken.IsCancellationRequested)
             {
                 // Read the state first: if it says complete, every event was written before it.
@@ -184,6 +224,13 @@ public sealed class TableEventStreamStore(
                     last = sequence;
                     var data = stored.Data is null ? null : JsonSerializer.Deserialize(stored.Data, MessageJson);
                     yield return new SseItem<JsonRpcMessage?>(data, stored.EventType) { EventId = stored.EventId, ReconnectionInterval = stored.ReconnectionInterval };
+                }
+
+                if (state is null && DateTimeOffset.UtcNow - started < store.PersistDelay + TimeSpan.FromSeconds(2))
+                {
+                    // The writer has not stored anything yet (it waits before the first write).
+                    await Task.Delay(store.PollInterval, cancellationToken);
+                    continue;
                 }
 
                 if (state is null || state.Completed || state.Polling)
