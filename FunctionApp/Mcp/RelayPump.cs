@@ -26,15 +26,15 @@ public sealed class RelayPump(
     ILogger<RelayPump> logger) : BackgroundService
 {
     public const string RelayHeader = "X-McpFunctions-Relay";
+
+    /// <summary>Carries the session owner's stored claims on a replayed DELETE, whose session row no longer exists.</summary>
+    public const string RelayOwnerHeader = "X-McpFunctions-Relay-Owner";
     public const string HttpClientName = "relay-replay";
 
     private static readonly Meter Meter = new("McpFunctions.Relay");
     private static readonly Histogram<double> DeliveryLatency = Meter.CreateHistogram<double>("mcpfunctions.relay.delivery_latency", "ms", "Time from enqueue on one instance to delivery on another.");
 
     private readonly SemaphoreSlim _wake = new(0);
-
-    /// <summary>Delivery latencies (ms) of the most recent relayed messages, newest last; for diagnostics and tests.</summary>
-    public RecentLatencies Latencies { get; } = new(1_000);
 
     /// <summary>Makes the pump look at the inbox now (something was just queued that may concern this instance).</summary>
     public void Wake() => _wake.Release();
@@ -85,7 +85,6 @@ public sealed class RelayPump(
                 await HandleAsync(message, cancellationToken);
                 var latency = (time.GetUtcNow() - message.EnqueuedAt).TotalMilliseconds;
                 DeliveryLatency.Record(latency, new KeyValuePair<string, object?>("kind", message.Kind));
-                Latencies.Add(message.Kind, latency);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
@@ -160,7 +159,4 @@ public sealed class RelayPump(
         using var response = await httpClients.CreateClient(HttpClientName).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
         logger.LogDebug("Replayed {Kind} for session {SessionId}: {Status}", message.Kind, message.SessionId, (int)response.StatusCode);
     }
-
-    /// <summary>Carries the session owner's stored claims on a replayed DELETE, whose session row no longer exists.</summary>
-    public const string RelayOwnerHeader = "X-McpFunctions-Relay-Owner";
 }
