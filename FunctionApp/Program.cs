@@ -7,18 +7,17 @@ var builder = WebApplication.CreateBuilder(args);
 try
 {
     builder.ListenWhereTheHostExpects();
+    builder.Services
+        .AddHosting(builder.Configuration)
+        .AddStorage(builder.Configuration)
+        .AddAuth(builder.Configuration, builder.Environment)
+        .AddMcp(builder.Configuration, builder.Environment);
 }
 catch (StartupConfigurationException e)
 {
     Console.Error.WriteLine($"McpFunctions cannot start: {e.Message}");
     return 1;
 }
-
-builder.Services
-    .AddHosting(builder.Configuration)
-    .AddStorage(builder.Configuration)
-    .AddAuth(builder.Configuration, builder.Environment)
-    .AddMcp(builder.Configuration);
 
 var app = builder.Build();
 

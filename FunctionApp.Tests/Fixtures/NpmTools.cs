@@ -20,6 +20,14 @@ public static class NpmTools
         return folder;
     }
 
+    /// <summary>Makes sure a file inside node_modules is present (e.g. a package's entry point); returns its path.</summary>
+    public static async Task<string> PathAsync(string relativePath)
+    {
+        var path = RepoPaths.Combine("node_modules", relativePath);
+        await InstallUnlessPresentAsync(path, relativePath);
+        return path;
+    }
+
     private static async Task InstallUnlessPresentAsync(string path, string what)
     {
         if (File.Exists(path))

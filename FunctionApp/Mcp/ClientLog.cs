@@ -38,11 +38,19 @@ public sealed class ClientLog(SessionStore sessions)
         return new EmptyResult();
     }
 
-    /// <summary>The level the session chose, or <see cref="DefaultLevel"/>.</summary>
-    public async Task<LoggingLevel> LevelAsync(McpServer server, CancellationToken cancellationToken)
+    /// <summary>
+    /// The level below which messages are dropped: the session's level (fresh: it may just have been set through
+    /// another instance), else <see cref="DefaultLevel"/>. A 2026-07-28 request has no session and names its own
+    /// level in <c>_meta</c>; without one it gets no log messages at all. Null means "send nothing".
+    /// </summary>
+    public async Task<LoggingLevel?> LevelAsync(MessageContext request, CancellationToken cancellationToken)
     {
-        // Fresh: the level may just have been set through another instance.
-        if (server.SessionId is not { Length: > 0 } sessionId || await sessions.GetAsync(sessionId, cancellationToken, fresh: true) is not { LogLevel.Length: > 0 } session)
+        if (request.Server.SessionId is not { Length: > 0 } sessionId)
+        {
+            return request.JsonRpcMessage.Context?.LogLevel;
+        }
+
+        if (await sessions.GetAsync(sessionId, cancellationToken, fresh: true) is not { LogLevel.Length: > 0 } session)
         {
             return DefaultLevel;
         }
@@ -50,15 +58,15 @@ public sealed class ClientLog(SessionStore sessions)
         return JsonSerializer.Deserialize($"\"{session.LogLevel}\"", (System.Text.Json.Serialization.Metadata.JsonTypeInfo<LoggingLevel>)McpJsonUtilities.DefaultOptions.GetTypeInfo(typeof(LoggingLevel)));
     }
 
-    /// <summary>Sends the message on the current request's stream if its level passes the session's filter; returns whether it was sent.</summary>
-    public async Task<bool> SendAsync(McpServer server, LoggingLevel level, string logger, string message, CancellationToken cancellationToken)
+    /// <summary>Sends the message on the current request's stream if its level passes the filter; returns whether it was sent.</summary>
+    public async Task<bool> SendAsync(MessageContext request, LoggingLevel level, string logger, string message, CancellationToken cancellationToken)
     {
-        if (level < await LevelAsync(server, cancellationToken))
+        if (await LevelAsync(request, cancellationToken) is not { } threshold || level < threshold)
         {
             return false;
         }
 
-        await server.SendNotificationAsync(
+        await request.Server.SendNotificationAsync(
             NotificationMethods.LoggingMessageNotification,
             new LoggingMessageNotificationParams { Level = level, Logger = logger, Data = JsonSerializer.SerializeToElement(message, McpJsonUtilities.DefaultOptions.GetTypeInfo(typeof(string))) },
             cancellationToken: cancellationToken);

@@ -1,6 +1,9 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using McpFunctions.Auth;
+using McpFunctions.Conformance;
+using McpFunctions.Hosting;
+using McpFunctions.Prompts;
 using McpFunctions.Resources;
 using Microsoft.Extensions.Options;
 using ModelContextProtocol;
@@ -14,13 +17,17 @@ namespace McpFunctions.Mcp;
 
 public static class McpExtensions
 {
-    public static IServiceCollection AddMcp(this IServiceCollection services, IConfiguration configuration)
+    public static IServiceCollection AddMcp(this IServiceCollection services, IConfiguration configuration, IHostEnvironment environment)
     {
         services.AddOptions<McpOptions>()
             .Bind(configuration.GetSection(McpOptions.SectionName))
             .ValidateDataAnnotations()
             .ValidateOnStart();
         var options = configuration.GetSection(McpOptions.SectionName).Get<McpOptions>() ?? new McpOptions();
+        if (options.ConformanceFixtures && !environment.IsDevelopment())
+        {
+            throw new StartupConfigurationException($"{ConformanceFixtures.SettingName} is set, but conformance fixtures are only allowed in Development.");
+        }
 
         // Sessions that survive scale-out: the session row, its index, stored stream events and the relay.
         services.AddSingleton<ServerInstance>();
@@ -54,7 +61,7 @@ public static class McpExtensions
         // generated output schema, which lists nullable properties as required.
         var toolJson = new JsonSerializerOptions(McpJsonUtilities.DefaultOptions) { DefaultIgnoreCondition = JsonIgnoreCondition.Never };
 
-        services.AddMcpServer(server =>
+        var mcp = services.AddMcpServer(server =>
             {
                 server.ServerInfo = new Implementation
                 {
@@ -78,12 +85,19 @@ public static class McpExtensions
             .WithPromptsFromAssembly(assembly)
             .WithResourcesFromAssembly(assembly)
             .WithListResourcesHandler(FileResources.ListAsync)
-            .WithSubscribeToResourcesHandler(FileResources.SubscribeAsync)
-            .WithUnsubscribeFromResourcesHandler(FileResources.UnsubscribeAsync)
+            .WithReadResourceHandler(UnknownResources.ReadAsync)
+            .WithSubscribeToResourcesHandler(ResourceSubscriptions.SubscribeAsync)
+            .WithUnsubscribeFromResourcesHandler(ResourceSubscriptions.UnsubscribeAsync)
+            .WithCompleteHandler(ArgumentCompletions.CompleteAsync)
             .WithSetLoggingLevelHandler(ClientLog.SetLevelAsync)
             .WithRequestFilters(filters => filters
                 .AddCallToolFilter(ToolArgumentCheck.Filter)
                 .AddGetPromptFilter(PromptArgumentCheck.Filter));
+
+        if (options.ConformanceFixtures)
+        {
+            mcp.WithConformanceFixtures();
+        }
 
         return services;
     }

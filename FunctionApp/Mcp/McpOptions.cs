@@ -46,6 +46,12 @@ public sealed record McpOptions
     [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
     public TimeSpan InstanceHeartbeatInterval { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// Adds the fixtures the official MCP conformance suite calls by name (test_* tools, test:// resources and
+    /// prompts). Development only: the app refuses to start with it anywhere else.
+    /// </summary>
+    public bool ConformanceFixtures { get; init; }
+
     /// <summary>Adds an <c>X-McpFunctions-Instance</c> response header naming the instance that answered (diagnostics).</summary>
     public bool ExposeInstanceHeader { get; init; }
 

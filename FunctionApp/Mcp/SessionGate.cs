@@ -46,8 +46,16 @@ public sealed class SessionGate(RequestDelegate next, IOptionsMonitor<McpOptions
             return;
         }
 
+        var requestedVersion = request.Headers["MCP-Protocol-Version"].ToString();
+        if (request.Path.Equals("/mcp", StringComparison.Ordinal) && HttpMethods.IsPost(request.Method)
+            && requestedVersion.Length > 0 && !ProtocolRevision.IsKnown(requestedVersion)
+            && await UnsupportedPerRequestVersion.TryAnswerAsync(context, requestedVersion))
+        {
+            return;
+        }
+
         if (!request.Path.Equals("/mcp", StringComparison.Ordinal)
-            || ProtocolRevision.IsJuly2026OrLater(request.Headers["MCP-Protocol-Version"].ToString()))
+            || ProtocolRevision.IsJuly2026OrLater(requestedVersion))
         {
             await next(context); // stateless 2026-07-28 requests and other routes
             return;
@@ -89,6 +97,14 @@ public sealed class SessionGate(RequestDelegate next, IOptionsMonitor<McpOptions
         }
 
         _ = TouchAsync(sessions, session);
+
+        // The version is fixed at initialize. A request naming another initialize-era version (some clients send an
+        // older default on later requests) is served at the session's version instead of being refused.
+        var headerVersion = request.Headers["MCP-Protocol-Version"].ToString();
+        if (headerVersion.Length > 0 && session.ProtocolVersion.Length > 0 && headerVersion != session.ProtocolVersion)
+        {
+            request.Headers["MCP-Protocol-Version"] = session.ProtocolVersion;
+        }
 
         if (HttpMethods.IsGet(request.Method))
         {

@@ -26,9 +26,7 @@ public sealed class FileResources
         var caller = Caller.From(user);
         var validName = AsProtocolError(() => ItemName.Validate(name, "file name"));
         var file = await files.ReadAsync(caller, validName, cancellationToken)
-            ?? throw new McpProtocolException(
-                $"Resource not found: there is no file named '{validName}'. List your files with resources/list or files_list.",
-                ProtocolRevision.MissingResourceCode(server));
+            ?? throw UnknownResources.NotFound(FileUri.For(validName), server, $"Resource not found: there is no file named '{validName}'. List your files with resources/list or files_list.");
 
         var uri = FileUri.For(validName);
         return UserFileStore.IsTextual(file.File.MimeType)
@@ -55,75 +53,7 @@ public sealed class FileResources
         };
     }
 
-    /// <summary><c>resources/subscribe</c>: recorded on the session row and in the caller's index, so any instance finds it.</summary>
-    public static async ValueTask<EmptyResult> SubscribeAsync(RequestContext<SubscribeRequestParams> request, CancellationToken cancellationToken)
-    {
-        var (caller, uri) = ParseSubscription(request.User, request.Params?.Uri);
-        var services = request.Services!;
-        var sessionId = RequireSession(request.Server);
-        var updated = await services.GetRequiredService<SessionStore>().UpdateAsync(sessionId, session =>
-        {
-            var subscriptions = JsonSerializer.Deserialize<List<string>>(session.Subscriptions) ?? [];
-            if (subscriptions.Contains(uri))
-            {
-                return false;
-            }
-
-            if (subscriptions.Count >= MaxSubscriptionsPerSession)
-            {
-                throw new McpProtocolException($"A session can subscribe to at most {MaxSubscriptionsPerSession} resources; unsubscribe from some first.", McpErrorCode.InvalidParams);
-            }
-
-            subscriptions.Add(uri);
-            session.Subscriptions = JsonSerializer.Serialize(subscriptions);
-            return true;
-        }, cancellationToken) ?? throw SessionEnded();
-        await services.GetRequiredService<SessionIndex>().AddSubscriptionAsync(caller.PartitionKey, updated.PartitionKey, uri, cancellationToken);
-        return new EmptyResult();
-    }
-
-    public static async ValueTask<EmptyResult> UnsubscribeAsync(RequestContext<UnsubscribeRequestParams> request, CancellationToken cancellationToken)
-    {
-        var (caller, uri) = ParseSubscription(request.User, request.Params?.Uri);
-        var services = request.Services!;
-        var sessionId = RequireSession(request.Server);
-        _ = await services.GetRequiredService<SessionStore>().UpdateAsync(sessionId, session =>
-        {
-            var subscriptions = JsonSerializer.Deserialize<List<string>>(session.Subscriptions) ?? [];
-            if (!subscriptions.Remove(uri))
-            {
-                return false;
-            }
-
-            session.Subscriptions = JsonSerializer.Serialize(subscriptions);
-            return true;
-        }, cancellationToken) ?? throw SessionEnded();
-        await services.GetRequiredService<SessionIndex>().RemoveSubscriptionAsync(caller.PartitionKey, sessionId, uri, cancellationToken);
-        return new EmptyResult();
-    }
-
-    public const int MaxSubscriptionsPerSession = 100;
-
-    private static string RequireSession(McpServer server) =>
-        server.SessionId is { Length: > 0 } id
-            ? id
-            : throw new McpProtocolException("Subscriptions need a session: connect with the initialize handshake (or /sse) to subscribe.", McpErrorCode.InvalidRequest);
-
-    private static McpProtocolException SessionEnded() =>
-        new("The session has ended or expired. Initialize a new session.", McpErrorCode.InvalidRequest);
-
-    private static (Caller Caller, string Uri) ParseSubscription(ClaimsPrincipal? user, string? uri)
-    {
-        var caller = Caller.From(user);
-        if (!FileUri.TryParse(uri, out var name))
-        {
-            throw new McpProtocolException($"Only file resources ({FileUri.Template}) can be subscribed to; '{uri}' is not one.", McpErrorCode.InvalidParams);
-        }
-
-        return (caller, FileUri.For(AsProtocolError(() => ItemName.Validate(name, "file name"))));
-    }
-
-    private static T AsProtocolError<T>(Func<T> action)
+    internal static T AsProtocolError<T>(Func<T> action)
     {
         try
         {

@@ -27,7 +27,7 @@ public sealed class NoteImportTools(NoteStore notes, UserFileStore files, Client
         "Every entry is checked before anything is stored; at most 1,000 entries. If cancelled, notes imported so far are kept.")]
     public async Task<ImportResult> ImportNotes(
         ClaimsPrincipal? user,
-        McpServer server,
+        RequestContext<CallToolRequestParams> request,
         IProgress<ModelContextProtocol.ProgressNotificationValue> progress,
         [Description("Name of the file to import, as given to files_write.")] string fileName,
         CancellationToken cancellationToken = default)
@@ -49,7 +49,7 @@ public sealed class NoteImportTools(NoteStore notes, UserFileStore files, Client
         }
 
         var validated = entries.Select((e, i) => Validate(e, i + 1)).ToArray();
-        await clientLog.SendAsync(server, LoggingLevel.Info, ToolName, $"Importing {validated.Length} notes from '{name}'.", cancellationToken);
+        await clientLog.SendAsync(request, LoggingLevel.Info, ToolName, $"Importing {validated.Length} notes from '{name}'.", cancellationToken);
         var imported = new List<string>(validated.Length);
         try
         {
@@ -72,7 +72,7 @@ public sealed class NoteImportTools(NoteStore notes, UserFileStore files, Client
             throw;
         }
 
-        await clientLog.SendAsync(server, LoggingLevel.Info, ToolName, $"Imported {imported.Count} notes from '{name}'.", cancellationToken);
+        await clientLog.SendAsync(request, LoggingLevel.Info, ToolName, $"Imported {imported.Count} notes from '{name}'.", cancellationToken);
         return new ImportResult(imported.Count, imported);
     }
 
