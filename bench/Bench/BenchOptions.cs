@@ -6,8 +6,8 @@ internal sealed record BenchOptions
     public bool Quick { get; init; }
     public bool Publish { get; init; } = true;
     public int Clients { get; init; } = 16;
-    public int Rounds { get; init; } = 3;
-    public TimeSpan Window { get; init; } = TimeSpan.FromSeconds(5);
+    public int Rounds { get; init; } = 6;
+    public TimeSpan Window { get; init; } = TimeSpan.FromSeconds(3);
     public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(3);
     public int ColdStarts { get; init; } = 5;
 
@@ -20,12 +20,13 @@ internal sealed record BenchOptions
     public static string Usage =>
         """
         Usage: dotnet run -c Release --project bench/Bench -- [options]
-          --quick            smoke run: 1 round of 2 s, 3 cold starts, no variants (~1 min)
+          --quick            smoke run: 2 rounds of 2 s, 3 cold starts, no variants (under 1 min)
           --clients N        concurrent clients for the load (default 16)
-          --rounds N         measured rounds, each server and mode once per round (default 3)
-          --seconds S        length of one measured window (default 5)
+          --rounds N         measured rounds, each server and mode once per round (default 6)
+          --seconds S        length of one measured window (default 3)
           --cold-starts N    fresh processes per cold-start configuration (default 5)
-          --all-variants     also a non-ReadyToRun publish and the bare server's variants (adds ~1.5 min)
+          --all-variants     also non-ReadyToRun and self-contained composite publishes, and the
+                             bare server's variants (adds 5-10 min: the composite compiles the framework)
           --no-variants      only the baseline cold start
           --no-publish       reuse bench/results/publish from an earlier run
         """;
@@ -38,9 +39,9 @@ internal sealed record BenchOptions
             options = options with
             {
                 Quick = true,
-                Rounds = 1,
+                Rounds = 2,
                 Window = TimeSpan.FromSeconds(2),
-                Warmup = TimeSpan.FromSeconds(1),
+                Warmup = TimeSpan.FromSeconds(2),
                 ColdStarts = 3,
                 SkipVariants = true,
             };

@@ -15,7 +15,10 @@ internal sealed record BenchReport(
 
 internal sealed record BenchSettings(bool Quick, int Clients, int Rounds, double WindowSeconds, double WarmupSeconds, int ColdStarts, string Client, string Environment);
 
-/// <summary>Medians over the rounds for one mode; the ratio is the median of the per-round ours/bare ratios.</summary>
+/// <summary>
+/// Medians over the rounds for one mode. The ratios are medians of per-round ratios (ours and bare measured
+/// back to back): requests per second ours/bare, and CPU per call bare/ours (also "higher is better for ours").
+/// </summary>
 internal sealed record ThroughputSummary(
     string Mode,
     int Clients,
@@ -27,6 +30,9 @@ internal sealed record ThroughputSummary(
     double BareP50Ms,
     double OursP99Ms,
     double BareP99Ms,
+    double OursCpuMicrosecondsPerCall,
+    double BareCpuMicrosecondsPerCall,
+    double CpuPerCallRatioBareOverOurs,
     long Failed);
 
 internal sealed record ColdStartSummary(

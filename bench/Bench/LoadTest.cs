@@ -29,14 +29,17 @@ internal sealed class LoadTest(HttpClient http, Uri endpoint, string mode, IRead
     public static LoadTest Stateless(HttpClient http, Uri endpoint, int clients) =>
         new(http, endpoint, StatelessMode, Enumerable.Repeat<string?>(null, clients).ToList());
 
-    public async Task<LoadWindow> RunAsync(string server, int round, TimeSpan window, CancellationToken cancellationToken)
+    public async Task<LoadWindow> RunAsync(string server, int serverPid, int round, TimeSpan window, CancellationToken cancellationToken)
     {
+        var cpuBefore = ProcessMemory.CpuMilliseconds(serverPid);
         var start = Stopwatch.GetTimestamp();
         var deadline = start + (long)(window.TotalSeconds * Stopwatch.Frequency);
         var results = await Task.WhenAll(sessionIds.Select(id => Task.Run(() => ClientLoopAsync(id, deadline, cancellationToken), cancellationToken)));
 
         var latencies = results.SelectMany(r => r.Latencies).Select(t => t * 1000.0 / Stopwatch.Frequency).Order().ToArray();
         var failed = results.Sum(r => r.Failed);
+        var served = latencies.Length + failed + results.Sum(r => r.AfterDeadline);
+        var cpuMicroseconds = (ProcessMemory.CpuMilliseconds(serverPid) - cpuBefore) * 1000;
         return new LoadWindow(
             server, mode, Clients, round, window.TotalSeconds,
             latencies.Length, failed,
@@ -45,6 +48,7 @@ internal sealed class LoadTest(HttpClient http, Uri endpoint, string mode, IRead
             Stats.Round(Stats.Percentile(latencies, 90), 3),
             Stats.Round(Stats.Percentile(latencies, 99), 3),
             Stats.Round(latencies.Length > 0 ? latencies[^1] : double.NaN, 3),
+            Stats.Round(served > 0 ? cpuMicroseconds / served : double.NaN, 1),
             results.Select(r => r.FirstFailure).FirstOrDefault(f => f is not null));
     }
 
@@ -52,7 +56,7 @@ internal sealed class LoadTest(HttpClient http, Uri endpoint, string mode, IRead
     {
         var latencies = new List<long>(16 * 1024);
         var buffer = new byte[16 * 1024];
-        long failed = 0;
+        long failed = 0, afterDeadline = 0;
         string? firstFailure = null;
         var checkedAnswer = false;
 
@@ -86,14 +90,18 @@ internal sealed class LoadTest(HttpClient http, Uri endpoint, string mode, IRead
             {
                 latencies.Add(ended - began);
             }
-            else if (!ok)
+            else if (ok)
+            {
+                afterDeadline++;
+            }
+            else
             {
                 failed++;
                 firstFailure ??= problem;
             }
         }
 
-        return new ClientResult(latencies, failed, firstFailure);
+        return new ClientResult(latencies, failed, afterDeadline, firstFailure);
     }
 
     /// <summary>Reads the whole (small) response into the client's buffer; what does not fit is read and dropped.</summary>
@@ -110,5 +118,5 @@ internal sealed class LoadTest(HttpClient http, Uri endpoint, string mode, IRead
         return total;
     }
 
-    private sealed record ClientResult(List<long> Latencies, long Failed, string? FirstFailure);
+    private sealed record ClientResult(List<long> Latencies, long Failed, long AfterDeadline, string? FirstFailure);
 }

@@ -1,6 +1,9 @@
 namespace McpFunctions.Bench;
 
-/// <summary>One measured window: completed calls per second and their latency, for one server, mode and concurrency.</summary>
+/// <summary>
+/// One measured window for one server, mode and concurrency: completed calls per second, their latency, and the
+/// server process's CPU time per call (user + system), which other processes on the machine disturb far less.
+/// </summary>
 internal sealed record LoadWindow(
     string Server,
     string Mode,
@@ -14,4 +17,5 @@ internal sealed record LoadWindow(
     double P90Ms,
     double P99Ms,
     double MaxMs,
+    double ServerCpuMicrosecondsPerCall,
     string? FirstFailure);

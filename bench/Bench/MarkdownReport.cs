@@ -14,11 +14,11 @@ internal static class MarkdownReport
         Line(md, $"Run {report.StartedAt:yyyy-MM-dd HH:mm} on {m.LogicalCores} x {m.CpuModel}, {m.MemoryGiB} GiB, {m.Runtime}; load average {m.LoadAverage1Min} at start, {report.LoadAverageAtEnd} at end.");
         Line(md, $"{s.Clients} concurrent clients, {s.Rounds} round(s) of {s.WindowSeconds} s per server and mode after {s.WarmupSeconds} s warm-up; {s.ColdStarts} cold starts per configuration.");
         Line(md, "");
-        Line(md, "| tools/call calculator_add | McpFunctions req/s | bare SDK req/s | **ratio ours/bare** | p50 ms ours / bare | p99 ms ours / bare | failed |");
-        Line(md, "|---|---:|---:|---:|---:|---:|---:|");
+        Line(md, "| tools/call calculator_add | McpFunctions req/s | bare SDK req/s | **req/s ratio ours/bare** | p50 ms ours / bare | p99 ms ours / bare | server CPU µs/call ours / bare | CPU ratio bare/ours | failed |");
+        Line(md, "|---|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var t in report.Throughput)
         {
-            Line(md, $"| {t.Mode} | {t.OursRequestsPerSecond:0} | {t.BareRequestsPerSecond:0} | **{t.RequestsPerSecondRatio:0.00}** | {t.OursP50Ms:0.00} / {t.BareP50Ms:0.00} | {t.OursP99Ms:0.00} / {t.BareP99Ms:0.00} | {t.Failed} |");
+            Line(md, $"| {t.Mode} | {t.OursRequestsPerSecond:0} | {t.BareRequestsPerSecond:0} | **{t.RequestsPerSecondRatio:0.00}** | {t.OursP50Ms:0.00} / {t.BareP50Ms:0.00} | {t.OursP99Ms:0.00} / {t.BareP99Ms:0.00} | {t.OursCpuMicrosecondsPerCall:0} / {t.BareCpuMicrosecondsPerCall:0} | {t.CpuPerCallRatioBareOverOurs:0.00} | {t.Failed} |");
         }
 
         Line(md, "");

@@ -27,12 +27,15 @@ Console.WriteLine($"McpFunctions benchmark ({(options.Quick ? "quick" : "full")}
 
 if (options.Publish)
 {
-    await Publisher.PublishAsync("FunctionApp", "McpFunctions", readyToRun: true);
-    await Publisher.PublishAsync(Path.Combine("bench", "BareServer"), "BareServer", readyToRun: true);
+    var bareProject = Path.Combine("bench", "BareServer");
+    await Publisher.PublishAsync("FunctionApp", "McpFunctions");
+    await Publisher.PublishAsync(bareProject, "BareServer");
     if (options.AllVariants)
     {
-        await Publisher.PublishAsync("FunctionApp", "McpFunctions-jit", readyToRun: false);
-        await Publisher.PublishAsync(Path.Combine("bench", "BareServer"), "BareServer-jit", readyToRun: false);
+        await Publisher.PublishAsync("FunctionApp", "McpFunctions-jit", "-p:PublishReadyToRun=false");
+        await Publisher.PublishAsync(bareProject, "BareServer-jit", "-p:PublishReadyToRun=false");
+        Console.WriteLine("  (the composite image compiles the whole framework: expect several minutes)");
+        await Publisher.PublishAsync("FunctionApp", "McpFunctions-composite", "--self-contained", "-p:PublishReadyToRunComposite=true");
     }
 }
 
@@ -70,7 +73,7 @@ var configurations = variants.Select(v => (Server: ours, Variant: v)).ToList();
 configurations.Insert(1, (bare, RuntimeVariant.AsPublished));
 if (options.AllVariants)
 {
-    configurations.AddRange(variants.Skip(1).Select(v => (bare, v)));
+    configurations.AddRange(variants.Skip(1).Where(v => !v.SelfContained).Select(v => (bare, v)));
     configurations.Add((bare, new RuntimeVariant("production-environment", "ASPNETCORE_ENVIRONMENT=Production: what Development costs (bare server only; McpFunctions needs Development to sign the benchmark in)")
     {
         Environment = new Dictionary<string, string> { ["ASPNETCORE_ENVIRONMENT"] = "Production" },
@@ -130,7 +133,7 @@ await using (var bareProcess = bare.Prepare(barePort, RuntimeVariant.AsPublished
     {
         foreach (var mode in modes)
         {
-            var warm = await tests[(r.Server.Name, mode)].RunAsync(r.Server.Name, 0, options.Warmup, cancel.Token);
+            var warm = await tests[(r.Server.Name, mode)].RunAsync(r.Server.Name, r.Process.Id, 0, options.Warmup, cancel.Token);
             if (warm.Failed > 0)
             {
                 throw new InvalidOperationException($"{r.Server.Name} {mode} failed during warm-up: {warm.FirstFailure}");
@@ -147,9 +150,9 @@ await using (var bareProcess = bare.Prepare(barePort, RuntimeVariant.AsPublished
         {
             foreach (var r in order)
             {
-                var window = await tests[(r.Server.Name, mode)].RunAsync(r.Server.Name, round, options.Window, cancel.Token);
+                var window = await tests[(r.Server.Name, mode)].RunAsync(r.Server.Name, r.Process.Id, round, options.Window, cancel.Token);
                 load.Add(window);
-                Log($"  round {round} {mode,-22} {r.Server.Name,-12} {window.RequestsPerSecond,8:0} req/s  p50 {window.P50Ms:0.00} ms  p99 {window.P99Ms:0.00} ms{(window.Failed > 0 ? $"  FAILED {window.Failed}: {window.FirstFailure}" : "")}");
+                Log($"  round {round} {mode,-22} {r.Server.Name,-12} {window.RequestsPerSecond,8:0} req/s  p50 {window.P50Ms:0.00} ms  p99 {window.P99Ms:0.00} ms  CPU {window.ServerCpuMicrosecondsPerCall:0} µs/call{(window.Failed > 0 ? $"  FAILED {window.Failed}: {window.FirstFailure}" : "")}");
             }
         }
     }
@@ -174,6 +177,9 @@ foreach (var mode in new[] { LoadTest.StatelessMode, LoadTest.SessionMode })
         Stats.Median(b.Select(w => w.P50Ms)),
         Stats.Median(o.Select(w => w.P99Ms)),
         Stats.Median(b.Select(w => w.P99Ms)),
+        Stats.Median(o.Select(w => w.ServerCpuMicrosecondsPerCall)),
+        Stats.Median(b.Select(w => w.ServerCpuMicrosecondsPerCall)),
+        Stats.Round(Stats.Median(o.Zip(b, (x, y) => y.ServerCpuMicrosecondsPerCall / x.ServerCpuMicrosecondsPerCall)), 3),
         o.Sum(w => w.Failed) + b.Sum(w => w.Failed)));
 }
 

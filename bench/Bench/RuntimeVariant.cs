@@ -17,6 +17,9 @@ internal sealed record RuntimeVariant(string Name, string Description)
     /// <summary>Publish folder name under bench/results/publish to use instead of the server's own.</summary>
     public string? PublishFolder { get; init; }
 
+    /// <summary>The publish folder holds a self-contained app, started through its own executable rather than <c>dotnet</c>.</summary>
+    public bool SelfContained { get; init; }
+
     /// <summary>The variants tried for cold start; the first is the baseline.</summary>
     public static IReadOnlyList<RuntimeVariant> ColdStartSet(bool all)
     {
@@ -36,6 +39,11 @@ internal sealed record RuntimeVariant(string Name, string Description)
         if (all)
         {
             set.Add(new("app-not-readytorun", "the app published without ReadyToRun (framework still precompiled)") { PublishFolder = "{name}-jit" });
+            set.Add(new("self-contained-composite", "self-contained, app + framework compiled into one composite ReadyToRun image (<SelfContained>true</SelfContained> <PublishReadyToRunComposite>true</...>)")
+            {
+                PublishFolder = "{name}-composite",
+                SelfContained = true,
+            });
             set.Add(new("tc-background-delay-0", "tier-1 promotion without the 100 ms call-counting delay (DOTNET_TC_CallCountingDelayMs=0)") { Environment = new Dictionary<string, string> { ["DOTNET_TC_CallCountingDelayMs"] = "0" } });
         }
 

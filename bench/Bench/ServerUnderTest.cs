@@ -19,14 +19,19 @@ internal sealed record ServerUnderTest(string Name, string Project, string Assem
             arguments.AddRange(["exec", "--runtimeconfig", runtimeConfig]);
         }
 
-        arguments.AddRange([Path.Combine(folder, AssemblyName + ".dll"), "--urls", $"http://127.0.0.1:{port}"]);
+        var program = variant.SelfContained ? Path.Combine(folder, AssemblyName) : Dotnet;
+        if (!variant.SelfContained)
+        {
+            arguments.Add(Path.Combine(folder, AssemblyName + ".dll"));
+        }
+
+        arguments.AddRange(["--urls", $"http://127.0.0.1:{port}"]);
         var environment = new Dictionary<string, string>(Environment);
         foreach (var (key, value) in variant.Environment)
         {
             environment[key] = value;
         }
 
-        var dotnet = Dotnet;
-        return () => ChildProcess.Start(dotnet, arguments, folder, environment);
+        return () => ChildProcess.Start(program, arguments, folder, environment);
     }
 }
