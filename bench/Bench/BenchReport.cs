@@ -45,6 +45,7 @@ internal sealed record ColdStartSummary(
     double MedianListeningMs,
     double MedianCpuMs,
     double MedianRssMiB,
-    double DeltaVersusBaselinePercent);
+    double DeltaVersusBaselinePercent,
+    double CpuDeltaVersusBaselinePercent);
 
 internal sealed record MemorySnapshot(string Server, string Phase, double RssMiB, double PeakRssMiB);

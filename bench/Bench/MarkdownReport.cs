@@ -22,12 +22,14 @@ internal static class MarkdownReport
         }
 
         Line(md, "");
-        Line(md, "| cold start (process start → first tools/list answered) | median ms | min ms | listening ms | CPU ms | RSS MiB | vs as published |");
-        Line(md, "|---|---:|---:|---:|---:|---:|---:|");
+        Line(md, "| cold start (process start → first tools/list answered) | median ms | min ms | listening ms | CPU ms | RSS MiB | wall vs as published | CPU vs as published |");
+        Line(md, "|---|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var c in report.ColdStart)
         {
-            var delta = c.Variant == RuntimeVariant.AsPublished.Name ? "—" : $"{c.DeltaVersusBaselinePercent:+0;-0;0}%";
-            Line(md, $"| {c.Server}: {c.Description} | **{c.MedianFirstToolsListMs:0}** | {c.MinFirstToolsListMs:0} | {c.MedianListeningMs:0} | {c.MedianCpuMs:0} | {c.MedianRssMiB:0.0} | {delta} |");
+            var baseline = c.Variant == RuntimeVariant.AsPublished.Name;
+            var delta = baseline ? "—" : $"{c.DeltaVersusBaselinePercent:+0;-0;0}%";
+            var cpuDelta = baseline ? "—" : $"{c.CpuDeltaVersusBaselinePercent:+0;-0;0}%";
+            Line(md, $"| {c.Server}: {c.Description} | **{c.MedianFirstToolsListMs:0}** | {c.MinFirstToolsListMs:0} | {c.MedianListeningMs:0} | {c.MedianCpuMs:0} | {c.MedianRssMiB:0.0} | {delta} | {cpuDelta} |");
         }
 
         Line(md, "");

@@ -3,6 +3,12 @@ using System.Net;
 using System.Text.Json;
 using McpFunctions.Bench;
 
+if (args.Contains("--help") || args.Contains("-h"))
+{
+    Console.WriteLine(BenchOptions.Usage);
+    return 0;
+}
+
 BenchOptions options;
 try
 {
@@ -12,12 +18,6 @@ catch (ArgumentException e)
 {
     Console.Error.WriteLine(e.Message);
     return 2;
-}
-
-if (args.Contains("--help") || args.Contains("-h"))
-{
-    Console.WriteLine(BenchOptions.Usage);
-    return 0;
 }
 
 var started = DateTimeOffset.Now;
@@ -220,16 +220,20 @@ static List<ColdStartSummary> Summarize(List<ColdStartSample> samples, List<(Ser
     foreach (var (server, variant) in configurations)
     {
         var mine = samples.Where(s => s.Server == server.Name && s.Variant == variant.Name).ToList();
-        var baseline = Stats.Median(samples.Where(s => s.Server == server.Name && s.Variant == RuntimeVariant.AsPublished.Name).Select(s => s.FirstToolsListMs));
+        var baselineSamples = samples.Where(s => s.Server == server.Name && s.Variant == RuntimeVariant.AsPublished.Name).ToList();
+        var baseline = Stats.Median(baselineSamples.Select(s => s.FirstToolsListMs));
+        var baselineCpu = Stats.Median(baselineSamples.Select(s => s.CpuMs));
+        var cpu = Stats.Median(mine.Select(s => s.CpuMs));
         var median = Stats.Median(mine.Select(s => s.FirstToolsListMs));
         summaries.Add(new ColdStartSummary(
             server.Name, variant.Name, variant.Description, mine.Count,
             Stats.Round(median, 1),
             mine.Min(s => s.FirstToolsListMs),
             Stats.Round(Stats.Median(mine.Select(s => s.ListeningMs)), 1),
-            Stats.Median(mine.Select(s => s.CpuMs)),
+            cpu,
             Stats.Median(mine.Select(s => s.RssMiB)),
-            Stats.Round((median / baseline - 1) * 100, 1)));
+            Stats.Round((median / baseline - 1) * 100, 1),
+            Stats.Round((cpu / baselineCpu - 1) * 100, 1)));
     }
 
     return summaries;
