@@ -8,7 +8,7 @@ internal sealed record BenchOptions
     public int Clients { get; init; } = 16;
     public int Rounds { get; init; } = 6;
     public TimeSpan Window { get; init; } = TimeSpan.FromSeconds(3);
-    public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(3);
+    public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(4);
     public int ColdStarts { get; init; } = 5;
 
     /// <summary>Also publish without ReadyToRun and try the runtime knobs on the bare server (slower).</summary>
