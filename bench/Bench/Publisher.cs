@@ -14,6 +14,11 @@ internal static class Publisher
     {
         var clock = Stopwatch.StartNew();
         var output = RepoPaths.Published(name);
+        if (Directory.Exists(output))
+        {
+            Directory.Delete(output, recursive: true); // no leftovers from an earlier publish of other code
+        }
+
         var arguments = new List<string>
         {
             "publish", project, "-c", "Release", "-o", output,
