@@ -1,0 +1,73 @@
+namespace McpFunctions.Bench;
+
+/// <summary>What one run measures and for how long; parsed from the command line.</summary>
+internal sealed record BenchOptions
+{
+    public bool Quick { get; init; }
+    public bool Publish { get; init; } = true;
+    public int Clients { get; init; } = 16;
+    public int Rounds { get; init; } = 6;
+    public TimeSpan Window { get; init; } = TimeSpan.FromSeconds(3);
+    public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(4);
+    public int ColdStarts { get; init; } = 5;
+
+    /// <summary>Also publish without ReadyToRun and try the runtime knobs on the bare server (slower).</summary>
+    public bool AllVariants { get; init; }
+
+    /// <summary>Skip the cold-start variants (baseline cold start is always measured).</summary>
+    public bool SkipVariants { get; init; }
+
+    public static string Usage =>
+        """
+        Usage: dotnet run -c Release --project bench/Bench -- [options]
+          --quick            smoke run: 2 rounds of 2 s, 3 cold starts, no variants (under 1 min)
+          --clients N        concurrent clients for the load (default 16)
+          --rounds N         measured rounds, each server and mode once per round (default 6)
+          --seconds S        length of one measured window (default 3)
+          --cold-starts N    fresh processes per cold-start configuration (default 5)
+          --all-variants     also non-ReadyToRun and self-contained composite publishes, and the
+                             bare server's variants (adds 5-10 min: the composite compiles the framework)
+          --no-variants      only the baseline cold start
+          --no-publish       reuse bench/results/publish from an earlier run
+        """;
+
+    public static BenchOptions Parse(string[] args)
+    {
+        var options = new BenchOptions();
+        if (args.Contains("--quick"))
+        {
+            options = options with
+            {
+                Quick = true,
+                Rounds = 2,
+                Window = TimeSpan.FromSeconds(2),
+                Warmup = TimeSpan.FromSeconds(2),
+                ColdStarts = 3,
+                SkipVariants = true,
+            };
+        }
+
+        for (var i = 0; i < args.Length; i++)
+        {
+            options = args[i] switch
+            {
+                "--quick" => options,
+                "--clients" => options with { Clients = PositiveInt(args, ++i) },
+                "--rounds" => options with { Rounds = PositiveInt(args, ++i) },
+                "--seconds" => options with { Window = TimeSpan.FromSeconds(PositiveInt(args, ++i)) },
+                "--cold-starts" => options with { ColdStarts = PositiveInt(args, ++i) },
+                "--all-variants" => options with { AllVariants = true, SkipVariants = false },
+                "--no-variants" => options with { SkipVariants = true, AllVariants = false },
+                "--no-publish" => options with { Publish = false },
+                _ => throw new ArgumentException($"Unknown option '{args[i]}'.\n{Usage}"),
+            };
+        }
+
+        return options;
+    }
+
+    private static int PositiveInt(string[] args, int index) =>
+        index < args.Length && int.TryParse(args[index], out var value) && value > 0
+            ? value
+            : throw new ArgumentException($"'{args[index - 1]}' needs a positive whole number.\n{Usage}");
+}

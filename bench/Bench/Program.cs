@@ -1,0 +1,267 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text.Json;
+using McpFunctions.Bench;
+
+if (args.Contains("--help") || args.Contains("-h"))
+{
+    Console.WriteLine(BenchOptions.Usage);
+    return 0;
+}
+
+BenchOptions options;
+try
+{
+    options = BenchOptions.Parse(args);
+}
+catch (ArgumentException e)
+{
+    Console.Error.WriteLine(e.Message);
+    return 2;
+}
+
+var started = DateTimeOffset.Now;
+var clock = Stopwatch.StartNew();
+var machine = MachineInfo.Read();
+Console.WriteLine($"McpFunctions benchmark ({(options.Quick ? "quick" : "full")}) on {machine.LogicalCores} x {machine.CpuModel}, load average {machine.LoadAverage1Min}");
+
+if (options.Publish)
+{
+    var bareProject = Path.Combine("bench", "BareServer");
+    await Publisher.PublishAsync("FunctionApp", "McpFunctions");
+    await Publisher.PublishAsync(bareProject, "BareServer");
+    if (options.AllVariants)
+    {
+        await Publisher.PublishAsync("FunctionApp", "McpFunctions-jit", "-p:PublishReadyToRun=false");
+        await Publisher.PublishAsync(bareProject, "BareServer-jit", "-p:PublishReadyToRun=false");
+        Console.WriteLine("  (the composite image compiles the whole framework: expect several minutes)");
+        await Publisher.PublishAsync("FunctionApp", "McpFunctions-composite", "--self-contained", "-p:PublishReadyToRunComposite=true");
+    }
+}
+
+Log("starting Azurite");
+await using var azurite = await Azurite.StartAsync();
+
+// Both run in Development: McpFunctions signs loopback callers in as the local developer only there, and the
+// bare server gets the same environment so that Development-only costs (scope validation, user secrets) match.
+var ours = new ServerUnderTest("McpFunctions", "FunctionApp", "McpFunctions", new Dictionary<string, string>
+{
+    ["ASPNETCORE_ENVIRONMENT"] = "Development",
+    ["AzureWebJobsStorage"] = azurite.ConnectionString,
+});
+var bare = new ServerUnderTest("BareServer", "bench/BareServer", "BareServer", new Dictionary<string, string>
+{
+    ["ASPNETCORE_ENVIRONMENT"] = "Development",
+});
+
+using var http = new HttpClient(new SocketsHttpHandler
+{
+    UseProxy = false,
+    UseCookies = false,
+    AllowAutoRedirect = false,
+    AutomaticDecompression = DecompressionMethods.None,
+    PooledConnectionIdleTimeout = TimeSpan.FromMinutes(10),
+    ConnectTimeout = TimeSpan.FromSeconds(5),
+})
+{
+    Timeout = TimeSpan.FromSeconds(30),
+};
+
+// ---- Cold start: fresh processes, configurations interleaved so that machine noise spreads over all of them.
+var variants = options.SkipVariants ? [RuntimeVariant.AsPublished] : RuntimeVariant.ColdStartSet(options.AllVariants);
+var configurations = variants.Select(v => (Server: ours, Variant: v)).ToList();
+configurations.Insert(1, (bare, RuntimeVariant.AsPublished));
+if (options.AllVariants)
+{
+    configurations.AddRange(variants.Skip(1).Where(v => !v.SelfContained).Select(v => (bare, v)));
+    configurations.Add((bare, new RuntimeVariant("production-environment", "ASPNETCORE_ENVIRONMENT=Production: what Development costs (bare server only; McpFunctions needs Development to sign the benchmark in)")
+    {
+        Environment = new Dictionary<string, string> { ["ASPNETCORE_ENVIRONMENT"] = "Production" },
+    }));
+}
+
+Log($"cold start: {configurations.Count} configurations x {options.ColdStarts} fresh processes");
+// One discarded start each warms the file cache and the benchmark's own polling code.
+await ColdStart.MeasureAsync(ours, RuntimeVariant.AsPublished, http);
+await ColdStart.MeasureAsync(bare, RuntimeVariant.AsPublished, http);
+var samples = new List<ColdStartSample>();
+for (var i = 0; i < options.ColdStarts; i++)
+{
+    foreach (var (server, variant) in Rotate(configurations, i))
+    {
+        samples.Add(await ColdStart.MeasureAsync(server, variant, http));
+    }
+
+    var baseline = samples.Where(s => s.Variant == RuntimeVariant.AsPublished.Name && s.Server == ours.Name).Select(s => s.FirstToolsListMs);
+    Log($"  pass {i + 1}/{options.ColdStarts}: McpFunctions as published {string.Join(", ", baseline.Select(v => $"{v:0}"))} ms");
+}
+
+var coldStart = Summarize(samples, configurations);
+
+// ---- Warm load: both servers up at once, windows alternating between them.
+Log("warm load: starting both servers");
+var load = new List<LoadWindow>();
+var memory = new List<MemorySnapshot>();
+var oursPort = FreePort.Next();
+var barePort = FreePort.Next();
+await using (var oursProcess = ours.Prepare(oursPort, RuntimeVariant.AsPublished)())
+await using (var bareProcess = bare.Prepare(barePort, RuntimeVariant.AsPublished)())
+{
+    var running = new[]
+    {
+        (Server: ours, Process: oursProcess, Endpoint: new Uri($"http://127.0.0.1:{oursPort}/mcp")),
+        (Server: bare, Process: bareProcess, Endpoint: new Uri($"http://127.0.0.1:{barePort}/mcp")),
+    };
+
+    foreach (var r in running)
+    {
+        await WaitUntilAnsweringAsync(r.Endpoint, r.Process);
+        memory.Add(Snapshot(r.Server, "idle after the first tools/list", r.Process));
+    }
+
+    using var cancel = new CancellationTokenSource(TimeSpan.FromMinutes(20));
+    var tests = new Dictionary<(string Server, string Mode), LoadTest>();
+    foreach (var r in running)
+    {
+        tests[(r.Server.Name, LoadTest.StatelessMode)] = LoadTest.Stateless(http, r.Endpoint, options.Clients);
+        tests[(r.Server.Name, LoadTest.SessionMode)] = await LoadTest.SessionAsync(http, r.Endpoint, options.Clients, cancel.Token);
+    }
+
+    var modes = new[] { LoadTest.StatelessMode, LoadTest.SessionMode };
+    Log($"warm-up: {options.Warmup.TotalSeconds} s per server and mode");
+    foreach (var r in running)
+    {
+        foreach (var mode in modes)
+        {
+            var warm = await tests[(r.Server.Name, mode)].RunAsync(r.Server.Name, r.Process.Id, 0, options.Warmup, cancel.Token);
+            if (warm.Failed > 0)
+            {
+                throw new InvalidOperationException($"{r.Server.Name} {mode} failed during warm-up: {warm.FirstFailure}");
+            }
+        }
+
+        memory.Add(Snapshot(r.Server, "after warm-up", r.Process));
+    }
+
+    for (var round = 1; round <= options.Rounds; round++)
+    {
+        var order = round % 2 == 1 ? running : running.Reverse().ToArray();
+        foreach (var mode in round % 2 == 1 ? modes : modes.Reverse())
+        {
+            foreach (var r in order)
+            {
+                var window = await tests[(r.Server.Name, mode)].RunAsync(r.Server.Name, r.Process.Id, round, options.Window, cancel.Token);
+                load.Add(window);
+                Log($"  round {round} {mode,-22} {r.Server.Name,-12} {window.RequestsPerSecond,8:0} req/s  p50 {window.P50Ms:0.00} ms  p99 {window.P99Ms:0.00} ms  CPU {window.ServerCpuMicrosecondsPerCall:0} µs/call{(window.Failed > 0 ? $"  FAILED {window.Failed}: {window.FirstFailure}" : "")}");
+            }
+        }
+    }
+
+    foreach (var r in running)
+    {
+        memory.Add(Snapshot(r.Server, "after the load", r.Process));
+    }
+}
+
+var throughput = new List<ThroughputSummary>();
+foreach (var mode in new[] { LoadTest.StatelessMode, LoadTest.SessionMode })
+{
+    var o = load.Where(w => w.Mode == mode && w.Server == ours.Name).OrderBy(w => w.Round).ToList();
+    var b = load.Where(w => w.Mode == mode && w.Server == bare.Name).OrderBy(w => w.Round).ToList();
+    throughput.Add(new ThroughputSummary(
+        mode, options.Clients, o.Count,
+        Stats.Median(o.Select(w => w.RequestsPerSecond)),
+        Stats.Median(b.Select(w => w.RequestsPerSecond)),
+        Stats.Round(Stats.Median(o.Zip(b, (x, y) => x.RequestsPerSecond / y.RequestsPerSecond)), 3),
+        Stats.Median(o.Select(w => w.P50Ms)),
+        Stats.Median(b.Select(w => w.P50Ms)),
+        Stats.Median(o.Select(w => w.P99Ms)),
+        Stats.Median(b.Select(w => w.P99Ms)),
+        Stats.Median(o.Select(w => w.ServerCpuMicrosecondsPerCall)),
+        Stats.Median(b.Select(w => w.ServerCpuMicrosecondsPerCall)),
+        Stats.Round(Stats.Median(o.Zip(b, (x, y) => y.ServerCpuMicrosecondsPerCall / x.ServerCpuMicrosecondsPerCall)), 3),
+        o.Sum(w => w.Failed) + b.Sum(w => w.Failed)));
+}
+
+var report = new BenchReport(
+    started, Stats.Round(clock.Elapsed.TotalSeconds, 1), machine, MachineInfo.LoadAverage(),
+    new BenchSettings(options.Quick, options.Clients, options.Rounds, options.Window.TotalSeconds, options.Warmup.TotalSeconds, options.ColdStarts,
+        "raw HttpClient POSTs with prebuilt JSON bodies, one keep-alive connection per client", "Development"),
+    throughput, coldStart, memory, load, samples);
+
+Directory.CreateDirectory(RepoPaths.Results);
+var json = JsonSerializer.Serialize(report, new JsonSerializerOptions(JsonSerializerOptions.Web) { WriteIndented = true });
+var stamp = started.ToString("yyyyMMdd-HHmmss");
+var jsonPath = Path.Combine(RepoPaths.Results, $"bench-{stamp}{(options.Quick ? "-quick" : "")}.json");
+await File.WriteAllTextAsync(jsonPath, json);
+await File.WriteAllTextAsync(Path.Combine(RepoPaths.Results, "latest.json"), json);
+var markdown = MarkdownReport.Render(report);
+await File.WriteAllTextAsync(Path.Combine(RepoPaths.Results, "latest.md"), markdown);
+
+Console.WriteLine();
+Console.WriteLine(markdown);
+Console.WriteLine($"Results: {jsonPath} (and latest.json, latest.md); {report.DurationSeconds:0} s in all.");
+return throughput.Sum(t => t.Failed) > 0 ? 1 : 0;
+
+void Log(string message) => Console.WriteLine($"[{clock.Elapsed:mm\\:ss}] {message}");
+
+static IEnumerable<T> Rotate<T>(IReadOnlyList<T> items, int by) =>
+    items.Skip(by % items.Count).Concat(items.Take(by % items.Count));
+
+static MemorySnapshot Snapshot(ServerUnderTest server, string phase, ChildProcess process)
+{
+    var m = ProcessMemory.Read(process.Id);
+    return new MemorySnapshot(server.Name, phase, m.RssMiB, m.PeakRssMiB);
+}
+
+static List<ColdStartSummary> Summarize(List<ColdStartSample> samples, List<(ServerUnderTest Server, RuntimeVariant Variant)> configurations)
+{
+    var summaries = new List<ColdStartSummary>();
+    foreach (var (server, variant) in configurations)
+    {
+        var mine = samples.Where(s => s.Server == server.Name && s.Variant == variant.Name).ToList();
+        var baselineSamples = samples.Where(s => s.Server == server.Name && s.Variant == RuntimeVariant.AsPublished.Name).ToList();
+        var baseline = Stats.Median(baselineSamples.Select(s => s.FirstToolsListMs));
+        var baselineCpu = Stats.Median(baselineSamples.Select(s => s.CpuMs));
+        var cpu = Stats.Median(mine.Select(s => s.CpuMs));
+        var median = Stats.Median(mine.Select(s => s.FirstToolsListMs));
+        summaries.Add(new ColdStartSummary(
+            server.Name, variant.Name, variant.Description, mine.Count,
+            Stats.Round(median, 1),
+            mine.Min(s => s.FirstToolsListMs),
+            Stats.Round(Stats.Median(mine.Select(s => s.ListeningMs)), 1),
+            cpu,
+            Stats.Median(mine.Select(s => s.RssMiB)),
+            Stats.Round((median / baseline - 1) * 100, 1),
+            Stats.Round((cpu / baselineCpu - 1) * 100, 1)));
+    }
+
+    return summaries;
+}
+
+async Task WaitUntilAnsweringAsync(Uri endpoint, ChildProcess process)
+{
+    var deadline = Stopwatch.StartNew();
+    while (true)
+    {
+        try
+        {
+            using var request = McpWire.StatelessList(endpoint);
+            using var response = await http.SendAsync(request);
+            if (response.IsSuccessStatusCode && McpWire.IsResult(await response.Content.ReadAsByteArrayAsync()))
+            {
+                return;
+            }
+        }
+        catch (HttpRequestException)
+        {
+        }
+
+        if (process.HasExited || deadline.Elapsed > TimeSpan.FromSeconds(60))
+        {
+            throw new InvalidOperationException($"The server at {endpoint} did not answer tools/list:\n{process.Output}");
+        }
+
+        await Task.Delay(20);
+    }
+}
