@@ -80,7 +80,7 @@ public sealed class SessionEntityTests
         var (alive, _) = await active.CallToolAsync(server.BaseAddress, "whoami");
         Assert.That(alive.GetProperty("structuredContent").GetProperty("sessionId").GetString(), Is.EqualTo(active.SessionId));
 
-        var sweeper = server.Services.GetServices<IHostedService>().OfType<SessionSweeper>().Single();
+        var sweeper = server.Services.GetRequiredService<SessionSweeper>();
         await sweeper.SweepOnceAsync(CancellationToken.None);
 
         var rows = new TableServiceClient(TestRun.Azurite.ConnectionString).GetTableClient("mcpsessions");

@@ -12,9 +12,9 @@ public sealed class StoreTests
 {
     private static readonly IOptions<StorageOptions> Options = Microsoft.Extensions.Options.Options.Create(new StorageOptions());
 
-    private static StorageTables Tables => new(new TableServiceClient(TestRun.Azurite.ConnectionString), Options);
+    private static StorageTables Tables => new(new Lazy<TableServiceClient>(() => new TableServiceClient(TestRun.Azurite.ConnectionString)), Options);
 
-    private static StorageContainers Containers => new(new BlobServiceClient(TestRun.Azurite.ConnectionString));
+    private static StorageContainers Containers => new(new Lazy<BlobServiceClient>(() => new BlobServiceClient(TestRun.Azurite.ConnectionString)));
 
     [Test]
     public async Task Concurrent_updates_of_different_fields_of_one_note_are_all_kept()

@@ -7,8 +7,8 @@ namespace McpFunctions.Auth;
 /// <summary>The signed-in user on whose behalf a tool runs; every stored row is partitioned by <see cref="PartitionKey"/>.</summary>
 public sealed record Caller(string Id, string? Name, string AuthenticationMethod, IReadOnlyList<string> Scopes)
 {
-    /// <summary>Table partition key and blob name prefix for this caller's data.</summary>
-    public string PartitionKey { get; } = StorageKey.Encode(Id);
+    /// <summary>Table partition key and blob name prefix for this caller's data (encoded on use; ids are short).</summary>
+    public string PartitionKey => StorageKey.Encode(Id);
 
     /// <summary>Builds the caller from the authenticated principal, or throws if there is none.</summary>
     public static Caller From(ClaimsPrincipal? user)

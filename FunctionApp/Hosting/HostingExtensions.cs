@@ -42,6 +42,15 @@ public static class HostingExtensions
                 .SetPreflightMaxAge(TimeSpan.FromMinutes(10))));
 
         services.AddHealthChecks().AddCheck<StorageHealthCheck>("storage");
+        services.AddHostedService<DeferredBackgroundWork>();
+        return services;
+    }
+
+    /// <summary>Registers a background service that <see cref="DeferredBackgroundWork"/> starts once the app is serving.</summary>
+    public static IServiceCollection AddDeferredBackgroundWork<T>(this IServiceCollection services)
+        where T : class, IHostedService
+    {
+        services.AddSingleton(new DeferredBackgroundWork.Registration(typeof(T)));
         return services;
     }
 
@@ -64,13 +73,13 @@ public static class HostingExtensions
     public static IEndpointRouteBuilder MapHosting(this IEndpointRouteBuilder endpoints)
     {
         // The Functions host probes GET / until the handler answers; it also tells a human where things are.
-        endpoints.MapGet("/", () => TypedResults.Ok(new
+        endpoints.MapGet("/", (RequestDelegate)(context => context.Response.WriteAsJsonAsync(new
         {
             name = "McpFunctions",
             mcp = "/mcp",
             sse = "/sse",
             health = "/healthz",
-        }));
+        })));
 
         endpoints.MapHealthChecks("/healthz", new HealthCheckOptions
         {

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using McpFunctions.Auth;
 using McpFunctions.Conformance;
 using McpFunctions.Hosting;
@@ -32,7 +33,7 @@ public static class McpExtensions
         // Sessions that survive scale-out: the session row, its index, stored stream events and the relay.
         services.AddSingleton<ServerInstance>();
         services.AddSingleton<ServerInstances>();
-        services.AddHostedService(sp => sp.GetRequiredService<ServerInstances>());
+        services.AddDeferredBackgroundWork<ServerInstances>();
         services.AddSingleton<SessionStore>();
         services.AddSingleton<SessionIndex>();
         services.AddSingleton<SessionState>();
@@ -40,13 +41,13 @@ public static class McpExtensions
         services.AddSingleton<SessionStreams>();
         services.AddSingleton<SessionNotifier>();
         services.AddSingleton<StreamEventTable>();
-        services.AddSingleton<StreamDeliveries>();
         services.AddSingleton<NotificationStream>();
         services.AddSingleton<PendingClientRequests>();
         services.AddSingleton<RelayInbox>();
         services.AddSingleton<RelayPump>();
-        services.AddHostedService(sp => sp.GetRequiredService<RelayPump>());
-        services.AddHostedService<SessionSweeper>();
+        services.AddDeferredBackgroundWork<RelayPump>();
+        services.AddSingleton<SessionSweeper>();
+        services.AddDeferredBackgroundWork<SessionSweeper>();
         services.AddSingleton<ClientLog>();
         services.AddSingleton<RequestStateProtector>();
         services.AddSingleton<LegacySseEndpoint>();
@@ -54,12 +55,18 @@ public static class McpExtensions
         services.AddSingleton<ISseEventStreamStore, TableEventStreamStore>();
         services.AddHttpClient(RelayPump.HttpClientName);
         services.AddTransient<IConfigureOptions<McpServerOptions>, PendingClientRequestFilters>();
+        services.AddSingleton<IOptionsFactory<McpServerOptions>, ReusedServerOptions>();
 
         var assembly = typeof(McpExtensions).Assembly;
+        var version = assembly.GetName().Version?.ToString(3) ?? "1.0.0";
 
         // Tool results always carry every property (null included), so structured content matches the
         // generated output schema, which lists nullable properties as required.
-        var toolJson = new JsonSerializerOptions(McpJsonUtilities.DefaultOptions) { DefaultIgnoreCondition = JsonIgnoreCondition.Never };
+        var toolJson = new JsonSerializerOptions(McpJsonUtilities.DefaultOptions)
+        {
+            DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+            TypeInfoResolver = JsonTypeInfoResolver.Combine(ToolJsonContext.Default, McpJsonUtilities.DefaultOptions.TypeInfoResolver),
+        };
 
         var mcp = services.AddMcpServer(server =>
             {
@@ -67,7 +74,7 @@ public static class McpExtensions
                 {
                     Name = "McpFunctions",
                     Title = "McpFunctions",
-                    Version = assembly.GetName().Version?.ToString(3) ?? "1.0.0",
+                    Version = version,
                 };
                 server.ServerInstructions =
                     "Personal notes, preferences and files for the signed-in user. " +
@@ -107,11 +114,18 @@ public static class McpExtensions
 
     public static IEndpointRouteBuilder MapMcpEndpoints(this IEndpointRouteBuilder endpoints)
     {
+        // Building the tools, prompts and resources (reflection, JSON schemas) is the bulk of a cold start's first
+        // request: start it now, on another core, while the server finishes starting.
+        var options = endpoints.ServiceProvider.GetRequiredService<IOptionsFactory<McpServerOptions>>();
+        _ = Task.Run(() => options.Create(Options.DefaultName));
+
         endpoints.MapMcp("/mcp").RequireAuthorization(AuthExtensions.McpCallerPolicy);
 
-        var legacy = endpoints.ServiceProvider.GetRequiredService<LegacySseEndpoint>();
-        endpoints.MapGet("/sse", legacy.HandleStreamAsync).RequireAuthorization(AuthExtensions.McpCallerPolicy);
-        endpoints.MapPost("/message", legacy.HandleMessageAsync).RequireAuthorization(AuthExtensions.McpCallerPolicy);
+        // Resolved per request (a singleton), so mapping does not build the storage graph at start-up.
+        endpoints.MapGet("/sse", context => context.RequestServices.GetRequiredService<LegacySseEndpoint>().HandleStreamAsync(context))
+            .RequireAuthorization(AuthExtensions.McpCallerPolicy);
+        endpoints.MapPost("/message", context => context.RequestServices.GetRequiredService<LegacySseEndpoint>().HandleMessageAsync(context))
+            .RequireAuthorization(AuthExtensions.McpCallerPolicy);
         return endpoints;
     }
 
@@ -121,7 +135,7 @@ public static class McpExtensions
         public void Configure(McpServerOptions options)
         {
             options.Filters.Message.OutgoingFilters.Add(pending.RecordOutgoing);
-            options.Filters.Message.IncomingFilters.Add(pending.ForgetAnswered);
+            options.Filters.Message.IncomingFilters.Add(pending.RouteAnswers);
         }
     }
 }

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Azure;
+using System.Text.Json;
 using Azure.Data.Tables;
 using McpFunctions.Storage;
 using ModelContextProtocol.Protocol;
@@ -9,10 +10,16 @@ namespace McpFunctions.Mcp;
 
 /// <summary>
 /// Requests this instance sent to clients (elicitation, sampling, roots) and is waiting on. The client's answer is
-/// a new POST that may reach any instance; that instance finds the waiting one here and relays the answer to it.
+/// a new POST that may reach any instance; the instance it reaches finds the waiting one here and relays it there.
 /// </summary>
 /// <remarks>Rows live in the session's partition of the sessions table: RowKey <c>pending|{request id}</c>.</remarks>
-public sealed class PendingClientRequests(StorageTables tables, ServerInstance self, ILogger<PendingClientRequests> logger)
+public sealed class PendingClientRequests(
+    StorageTables tables,
+    RelayInbox relay,
+    ServerInstance self,
+    ServerInstances instances,
+    TimeProvider time,
+    ILogger<PendingClientRequests> logger)
 {
     private readonly ConcurrentDictionary<(string Session, string Request), byte> _here = new();
 
@@ -42,26 +49,47 @@ public sealed class PendingClientRequests(StorageTables tables, ServerInstance s
         await next(context, cancellationToken);
     };
 
-    /// <summary>Incoming filter: an answer arrived here, so the request is no longer pending.</summary>
-    public McpMessageHandler ForgetAnswered(McpMessageHandler next) => async (context, cancellationToken) =>
+    /// <summary>
+    /// Incoming filter: an answer to a request asked here completes it; an answer to a request another instance
+    /// asked is relayed to that instance (the client may post its answer anywhere) instead of being dropped.
+    /// </summary>
+    public McpMessageHandler RouteAnswers(McpMessageHandler next) => async (context, cancellationToken) =>
     {
         if (context.JsonRpcMessage is JsonRpcMessageWithId { } answer and (JsonRpcResponse or JsonRpcError)
-            && context.Server.SessionId is { Length: > 0 } sessionId
-            && _here.TryRemove((sessionId, answer.Id.ToString()), out _))
+            && context.Server.SessionId is { Length: > 0 } sessionId)
         {
-            try
+            var requestId = answer.Id.ToString();
+            if (_here.TryRemove((sessionId, requestId), out _))
             {
-                var table = await tables.GetAsync(StorageNames.Sessions, cancellationToken);
-                await table.DeleteEntityAsync(sessionId, Row(answer.Id.ToString()), ETag.All, cancellationToken);
+                await ForgetAsync(sessionId, requestId, cancellationToken);
             }
-            catch (RequestFailedException e)
+            else if (await FindAsync(sessionId, requestId, cancellationToken) is { } waiting
+                     && waiting != self.Id
+                     && await instances.IsAliveAsync(waiting, cancellationToken))
             {
-                logger.LogDebug("Could not remove pending request row: {Status}", e.Status);
+                var body = JsonSerializer.Serialize(context.JsonRpcMessage, TableEventStreamStore.MessageJson);
+                var version = context.JsonRpcMessage.Context?.ProtocolVersion;
+                await relay.EnqueueAsync(waiting, new RelayMessage(RelayKinds.ClientResponse, sessionId, body, version, time.GetUtcNow()), cancellationToken);
+                logger.LogDebug("Relayed an answer for session {SessionId} to instance {Instance}", sessionId, waiting);
+                return;
             }
         }
 
         await next(context, cancellationToken);
     };
+
+    private async Task ForgetAsync(string sessionId, string requestId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var table = await tables.GetAsync(StorageNames.Sessions, cancellationToken);
+            await table.DeleteEntityAsync(sessionId, Row(requestId), ETag.All, cancellationToken);
+        }
+        catch (RequestFailedException e)
+        {
+            logger.LogDebug("Could not remove pending request row: {Status}", e.Status);
+        }
+    }
 
     private static string Row(string requestId) => "pending|" + StorageKey.Encode(requestId);
 }

@@ -1,6 +1,4 @@
-using System.Buffers;
 using System.Text;
-using System.Text.Json;
 using McpFunctions.Auth;
 using McpFunctions.Hosting;
 using Microsoft.Extensions.Options;
@@ -10,26 +8,18 @@ namespace McpFunctions.Mcp;
 /// <summary>
 /// Runs before the SDK on every /mcp request that names a session. It answers 404 for sessions that are unknown,
 /// expired, ended or owned by someone else (on every instance, whatever the SDK holds in memory); serves the
-/// session's notification stream; ends the session everywhere on DELETE; and relays a client's answer to the
-/// instance that asked the question.
+/// session's notification stream; and ends the session everywhere on DELETE.
 /// </summary>
 public sealed class SessionGate(RequestDelegate next, IOptionsMonitor<McpOptions> options, ILogger<SessionGate> logger)
 {
     public const string InstanceHeader = "X-McpFunctions-Instance";
-
-    private const int AnswerScanLimit = 64 * 1024;
 
     public async Task InvokeAsync(
         HttpContext context,
         SessionStore sessions,
         SessionLifecycle lifecycle,
         NotificationStream notificationStream,
-        PendingClientRequests pending,
-        RelayInbox relay,
-        ServerInstance self,
-        ServerInstances instances,
-        StreamDeliveries deliveries,
-        TimeProvider time)
+        ServerInstance self)
     {
         var request = context.Request;
         if (options.CurrentValue.ExposeInstanceHeader)
@@ -64,14 +54,7 @@ public sealed class SessionGate(RequestDelegate next, IOptionsMonitor<McpOptions
         if (sessionId.Length == 0)
         {
             // Initialize (or an SDK error). Its response stream is stored like any other unless it is delivered.
-            var initialize = HttpMethods.IsPost(request.Method) ? await PeekAsync(request) : default;
-            await next(context);
-            if (initialize.IsRequest && initialize.Id is { } initializeId && Delivered(context)
-                && context.Response.Headers["Mcp-Session-Id"].ToString() is { Length: > 0 } newSessionId)
-            {
-                deliveries.MarkDelivered(newSessionId, initializeId);
-            }
-
+            await NextDeliveringAsync(context);
             return;
         }
 
@@ -131,28 +114,23 @@ public sealed class SessionGate(RequestDelegate next, IOptionsMonitor<McpOptions
             return;
         }
 
-        var message = HttpMethods.IsPost(request.Method) ? await PeekAsync(request) : default;
-        if (message.IsAnswer && message.Id is { } answerId && !pending.IsHere(sessionId, answerId))
+        await NextDeliveringAsync(context);
+    }
+
+    /// <summary>Runs the SDK with a delivery ticket open, so the request's event writer learns whether its response got through.</summary>
+    private async Task NextDeliveringAsync(HttpContext context)
+    {
+        if (!HttpMethods.IsPost(context.Request.Method))
         {
-            var waiting = await pending.FindAsync(sessionId, answerId, cancellationToken);
-            if (waiting is not null && waiting != self.Id && await instances.IsAliveAsync(waiting, cancellationToken))
-            {
-                request.Body.Position = 0;
-                using var reader = new StreamReader(request.Body, Encoding.UTF8, leaveOpen: true);
-                var body = await reader.ReadToEndAsync(cancellationToken);
-                await relay.EnqueueAsync(waiting, new RelayMessage(RelayKinds.ClientResponse, sessionId, body, request.Headers["MCP-Protocol-Version"].ToString(), time.GetUtcNow()), cancellationToken);
-                logger.LogDebug("Relayed an answer for session {SessionId} to instance {Instance}", sessionId, waiting);
-                context.Response.StatusCode = StatusCodes.Status202Accepted;
-                return;
-            }
+            await next(context);
+            return;
         }
 
+        using var delivery = StreamDeliveries.Begin();
         await next(context);
-
-        if (message.IsRequest && message.Id is { } requestId && Delivered(context))
+        if (Delivered(context))
         {
-            // The whole response reached the client, so its stored events will never be replayed.
-            deliveries.MarkDelivered(sessionId, requestId);
+            delivery.Ticket.MarkDelivered();
         }
     }
 
@@ -202,85 +180,5 @@ public sealed class SessionGate(RequestDelegate next, IOptionsMonitor<McpOptions
             id = (object?)null,
             error = new { code = -32001, message = "Session not found: it ended, expired or never existed. Initialize a new session." },
         });
-    }
-
-    /// <summary>What kind of JSON-RPC message a POST carries, read from its top-level properties only.</summary>
-    internal readonly record struct PeekedMessage(string? Id, bool IsRequest, bool IsAnswer);
-
-    /// <summary>
-    /// Reads the top-level properties of the POST body (up to 64 KiB) without consuming it: the SDK reads it again.
-    /// </summary>
-    internal static async Task<PeekedMessage> PeekAsync(HttpRequest request)
-    {
-        request.EnableBuffering();
-        var buffer = ArrayPool<byte>.Shared.Rent(AnswerScanLimit);
-        try
-        {
-            var length = 0;
-            int read;
-            while (length < AnswerScanLimit && (read = await request.Body.ReadAsync(buffer.AsMemory(length, AnswerScanLimit - length), request.HttpContext.RequestAborted)) > 0)
-            {
-                length += read;
-            }
-
-            var complete = length < AnswerScanLimit
-                || await request.Body.ReadAsync(new byte[1], request.HttpContext.RequestAborted) == 0;
-            request.Body.Position = 0;
-            return Peek(buffer.AsSpan(0, length), complete);
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
-    }
-
-    internal static PeekedMessage Peek(ReadOnlySpan<byte> json, bool isFinalBlock)
-    {
-        var reader = new Utf8JsonReader(json, isFinalBlock, default);
-        string? id = null;
-        bool hasMethod = false, hasOutcome = false;
-        try
-        {
-            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
-            {
-                return default;
-            }
-
-            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-            {
-                var name = reader.GetString();
-                if (!reader.Read())
-                {
-                    break;
-                }
-
-                switch (name)
-                {
-                    case "method":
-                        hasMethod = true;
-                        break;
-                    case "result" or "error":
-                        hasOutcome = true;
-                        break;
-                    case "id" when reader.TokenType == JsonTokenType.String:
-                        id = reader.GetString();
-                        break;
-                    case "id" when reader.TokenType == JsonTokenType.Number:
-                        id = Encoding.UTF8.GetString(reader.ValueSpan);
-                        break;
-                }
-
-                if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray && !reader.TrySkip())
-                {
-                    break; // the rest lies beyond what was read
-                }
-            }
-        }
-        catch (JsonException)
-        {
-            return default; // malformed: let the SDK answer it
-        }
-
-        return new PeekedMessage(id, IsRequest: hasMethod && id is not null, IsAnswer: !hasMethod && hasOutcome && id is not null);
     }
 }

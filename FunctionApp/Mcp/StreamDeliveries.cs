@@ -1,32 +1,35 @@
-using System.Collections.Concurrent;
-
 namespace McpFunctions.Mcp;
 
 /// <summary>
-/// POST response streams whose whole response reached the client. Their buffered events need never be stored:
-/// nobody will ask to replay them. This keeps short calls free of storage writes.
+/// Tells a POST response stream's event writer whether its whole response reached the client. The session gate
+/// opens a ticket around each POST; the writer, created inside that request, holds on to it. A stream delivered
+/// in full never needs replaying, so its buffered events are dropped instead of stored.
 /// </summary>
-public sealed class StreamDeliveries(TimeProvider time)
+public static class StreamDeliveries
 {
-    private static readonly TimeSpan Keep = TimeSpan.FromMinutes(1);
+    private static readonly AsyncLocal<DeliveryTicket?> Ticket = new();
 
-    private readonly ConcurrentDictionary<(string Session, string Stream), long> _delivered = new();
+    /// <summary>The ticket of the POST request being handled on this async flow, if any.</summary>
+    public static DeliveryTicket? Current => Ticket.Value;
 
-    public void MarkDelivered(string sessionId, string streamId)
+    /// <summary>Starts a ticket for the current request; dispose it when the request ends.</summary>
+    public static Scope Begin() => new(Ticket.Value = new DeliveryTicket());
+
+    /// <summary>Restores the flow when the request is done.</summary>
+    public readonly struct Scope(DeliveryTicket ticket) : IDisposable
     {
-        _delivered[(sessionId, streamId)] = time.GetTimestamp();
-        if (_delivered.Count > 10_000)
-        {
-            foreach (var (key, at) in _delivered)
-            {
-                if (time.GetElapsedTime(at) > Keep)
-                {
-                    _delivered.TryRemove(key, out _);
-                }
-            }
-        }
-    }
+        public DeliveryTicket Ticket => ticket;
 
-    /// <summary>True (once) when the stream was delivered; the mark is consumed.</summary>
-    public bool TakeDelivered(string sessionId, string streamId) => _delivered.TryRemove((sessionId, streamId), out _);
+        public void Dispose() => StreamDeliveries.Ticket.Value = null;
+    }
+}
+
+/// <summary>Set once the response of the request that created a stream was written in full.</summary>
+public sealed class DeliveryTicket
+{
+    private volatile bool _delivered;
+
+    public bool Delivered => _delivered;
+
+    public void MarkDelivered() => _delivered = true;
 }

@@ -23,7 +23,6 @@ namespace McpFunctions.Mcp;
 /// </remarks>
 public sealed class TableEventStreamStore(
     StreamEventTable events,
-    StreamDeliveries deliveries,
     ServerInstance self,
     ServerInstances instances,
     IOptionsMonitor<McpOptions> options,
@@ -37,7 +36,6 @@ public sealed class TableEventStreamStore(
     private TimeSpan PollInterval => options.CurrentValue.RelayPollInterval * 4;
     private int MaxEvents => options.CurrentValue.MaxEventsPerStream;
     private TimeSpan PersistDelay => options.CurrentValue.EventPersistDelay;
-    private StreamDeliveries Deliveries { get; } = deliveries;
     private ILogger Logger { get; } = logger;
 
     internal static readonly JsonTypeInfo<JsonRpcMessage> MessageJson =
@@ -85,8 +83,10 @@ public sealed class TableEventStreamStore(
     /// </remarks>
     private sealed class Writer(TableEventStreamStore store, string sessionId, string streamId, bool polling) : ISseEventStreamWriter
     {
+        private readonly DeliveryTicket? _delivery = StreamDeliveries.Current;
         private readonly object _gate = new();
-        private readonly List<(long, StoredEvent)> _pending = [];
+        // Messages are kept as objects and serialized only if they are stored: most never are.
+        private readonly List<(long Sequence, string Id, string? EventType, JsonRpcMessage? Data, TimeSpan? Retry)> _pending = [];
         private readonly string _stream = Encode(streamId);
         private long _sequence;
         private bool _polling = polling;
@@ -124,8 +124,7 @@ public sealed class TableEventStreamStore(
                 // Past the cap only the reply itself is stored, so a resumed stream still ends with the result.
                 if (sequence <= store.MaxEvents || sseItem.Data is JsonRpcResponse or JsonRpcError)
                 {
-                    var data = sseItem.Data is null ? null : JsonSerializer.Serialize(sseItem.Data, MessageJson);
-                    _pending.Add((sequence, new StoredEvent(id, sseItem.EventType, data, sseItem.ReconnectionInterval)));
+                    _pending.Add((sequence, id, sseItem.EventType, sseItem.Data, sseItem.ReconnectionInterval));
                 }
             }
 
@@ -166,7 +165,7 @@ public sealed class TableEventStreamStore(
             await Task.Delay(store.PersistDelay);
             lock (_gate)
             {
-                if (_completed && store.Deliveries.TakeDelivered(sessionId, streamId))
+                if (_completed && _delivery?.Delivered == true)
                 {
                     _pending.Clear(); // delivered in full: nothing will ever be replayed
                     return;
@@ -186,7 +185,9 @@ public sealed class TableEventStreamStore(
             PostStreamState state;
             lock (_gate)
             {
-                batch = [.. _pending];
+                batch = _pending
+                    .Select(e => (e.Sequence, new StoredEvent(e.Id, e.EventType, e.Data is null ? null : JsonSerializer.Serialize(e.Data, MessageJson), e.Retry)))
+                    .ToList();
                 _pending.Clear();
                 state = new PostStreamState(_polling, _completed, _sequence, store.InstanceId);
             }

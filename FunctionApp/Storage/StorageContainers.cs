@@ -4,11 +4,10 @@ using Azure.Storage.Blobs;
 namespace McpFunctions.Storage;
 
 /// <summary>Hands out blob container clients, creating each container on first use (once per process).</summary>
-public sealed class StorageContainers(BlobServiceClient service)
+/// <remarks>The service client itself is built on first use too, so start-up never waits for it.</remarks>
+public sealed class StorageContainers(Lazy<BlobServiceClient> service)
 {
     private readonly ConcurrentDictionary<string, Task<BlobContainerClient>> _ready = new(StringComparer.Ordinal);
-
-    public BlobServiceClient Service => service;
 
     public async ValueTask<BlobContainerClient> GetAsync(string name, CancellationToken cancellationToken)
     {
@@ -26,7 +25,7 @@ public sealed class StorageContainers(BlobServiceClient service)
 
     private async Task<BlobContainerClient> CreateAsync(string name)
     {
-        var client = service.GetBlobContainerClient(name);
+        var client = service.Value.GetBlobContainerClient(name);
         await client.CreateIfNotExistsAsync(cancellationToken: CancellationToken.None);
         return client;
     }

@@ -1,3 +1,4 @@
+using Azure.Data.Tables;
 using Azure.Storage.Blobs;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
@@ -20,6 +21,8 @@ public static class StorageExtensions
         services.AddSingleton(sp => StorageConnection.CreateClients(configuration, sp.GetRequiredService<AzureComponentFactory>()));
         services.AddSingleton(sp => sp.GetRequiredService<StorageClients>().Tables);
         services.AddSingleton(sp => sp.GetRequiredService<StorageClients>().Blobs);
+        services.AddSingleton(sp => new Lazy<TableServiceClient>(sp.GetRequiredService<TableServiceClient>));
+        services.AddSingleton(sp => new Lazy<BlobServiceClient>(sp.GetRequiredService<BlobServiceClient>));
         services.AddSingleton<StorageTables>();
         services.AddSingleton<StorageContainers>();
 
@@ -27,6 +30,15 @@ public static class StorageExtensions
         services.AddDataProtection().SetApplicationName("McpFunctions");
         services.AddOptions<KeyManagementOptions>().Configure<BlobServiceClient, IOptions<StorageOptions>>((keys, blobs, storage) =>
             keys.XmlRepository = new BlobXmlRepository(blobs, storage.Value.KeysContainer));
+
+        // The key ring is loaded when first used, not at start-up: loading it reads Blob Storage, which would
+        // lengthen every cold start and tie start-up to storage being reachable.
+        var keyRingWarmup = services.FirstOrDefault(d => d.ServiceType == typeof(IHostedService)
+            && d.ImplementationType?.FullName == "Microsoft.AspNetCore.DataProtection.Internal.DataProtectionHostedService");
+        if (keyRingWarmup is not null)
+        {
+            services.Remove(keyRingWarmup);
+        }
 
         services.AddSingleton<NoteStore>();
         services.AddSingleton<PreferenceStore>();

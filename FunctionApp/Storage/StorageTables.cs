@@ -5,11 +5,10 @@ using Microsoft.Extensions.Options;
 namespace McpFunctions.Storage;
 
 /// <summary>Hands out table clients, creating each table on first use (once per process).</summary>
-public sealed class StorageTables(TableServiceClient service, IOptions<StorageOptions> options)
+/// <remarks>The service client itself is built on first use too, so start-up never waits for it.</remarks>
+public sealed class StorageTables(Lazy<TableServiceClient> service, IOptions<StorageOptions> options)
 {
     private readonly ConcurrentDictionary<string, Task<TableClient>> _ready = new(StringComparer.Ordinal);
-
-    public TableServiceClient Service => service;
 
     public string PhysicalName(string logicalName) => options.Value.TablePrefix + logicalName;
 
@@ -30,7 +29,7 @@ public sealed class StorageTables(TableServiceClient service, IOptions<StorageOp
 
     private async Task<TableClient> CreateAsync(string physicalName)
     {
-        var client = service.GetTableClient(physicalName);
+        var client = service.Value.GetTableClient(physicalName);
         await client.CreateIfNotExistsAsync(CancellationToken.None);
         return client;
     }
