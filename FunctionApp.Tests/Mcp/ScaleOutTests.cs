@@ -139,16 +139,20 @@ public sealed class ScaleOutTests
     [Test]
     public async Task An_interrupted_stream_resumes_on_another_instance_with_every_missed_event()
     {
-        var session = await RawSession.InitializeAsync(_http, _cluster.Instances[0].BaseAddress, NewIdentity());
+        var me = NewIdentity();
+        var session = await RawSession.InitializeAsync(_http, _cluster.Instances[0].BaseAddress, me);
         const int Entries = 150;
         var file = string.Join("\n---\n", Enumerable.Range(1, Entries).Select(i => $"Imported {i}\nbody {i}"));
         await session.CallToolAsync(_cluster.Instances[0].BaseAddress, "files_write", new { name = "resume.md", content = file });
 
-        // Start a long call on instance 0, read a few events, then drop the connection.
+        // Start a long call on instance 0, read a few events, then drop the connection. HttpClient would
+        // otherwise drain the rest of the response on dispose, and a response that reached the client in full
+        // is (by design) not stored: cut the connection instead, as a network failure would.
+        using var cutting = new HttpClient(new SocketsHttpHandler { MaxResponseDrainSize = 0 });
         var call = """{"jsonrpc":"2.0","id":4242,"method":"tools/call","params":{"name":"notes_import","arguments":{"fileName":"resume.md"},"_meta":{"progressToken":"p1"}}}""";
         using var cts = new CancellationTokenSource();
         var received = new List<(string? Id, JsonElement Message)>();
-        using (var response = await session.SendAsync(_cluster.Instances[0].BaseAddress, call, completion: HttpCompletionOption.ResponseHeadersRead))
+        using (var response = await new RawSession(cutting, session.SessionId, me).SendAsync(_cluster.Instances[0].BaseAddress, call, completion: HttpCompletionOption.ResponseHeadersRead))
         {
             Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
             await using var stream = await response.Content.ReadAsStreamAsync();

@@ -27,9 +27,37 @@ public static class StreamDeliveries
 /// <summary>Set once the response of the request that created a stream was written in full.</summary>
 public sealed class DeliveryTicket
 {
+    private readonly object _gate = new();
     private volatile bool _delivered;
+    private Action? _onDelivered;
 
     public bool Delivered => _delivered;
 
-    public void MarkDelivered() => _delivered = true;
+    /// <summary>Runs <paramref name="callback"/> once the response is delivered (at once if it already is).</summary>
+    public void OnDelivered(Action callback)
+    {
+        lock (_gate)
+        {
+            if (!_delivered)
+            {
+                _onDelivered += callback;
+                return;
+            }
+        }
+
+        callback();
+    }
+
+    public void MarkDelivered()
+    {
+        Action? callbacks;
+        lock (_gate)
+        {
+            _delivered = true;
+            callbacks = _onDelivered;
+            _onDelivered = null;
+        }
+
+        callbacks?.Invoke();
+    }
 }

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
 using System.Text;
@@ -38,6 +39,11 @@ public sealed class TableEventStreamStore(
     private TimeSpan PersistDelay => options.CurrentValue.EventPersistDelay;
     private ILogger Logger { get; } = logger;
 
+    // Writers waiting out the persist delay, in the order they started waiting. One loop serves them all:
+    // a timer per request costs measurably more at thousands of calls per second.
+    private readonly ConcurrentQueue<(long DueTicks, Writer Writer)> _waiting = new();
+    private int _waitLoopRunning;
+
     internal static readonly JsonTypeInfo<JsonRpcMessage> MessageJson =
         (JsonTypeInfo<JsonRpcMessage>)McpJsonUtilities.DefaultOptions.GetTypeInfo(typeof(JsonRpcMessage));
 
@@ -75,25 +81,74 @@ public sealed class TableEventStreamStore(
 
     private static string Encode(string value) => WebEncoders.Base64UrlEncode(Encoding.UTF8.GetBytes(value));
 
+    private void PersistLater(Writer writer)
+    {
+        _waiting.Enqueue((Environment.TickCount64 + (long)PersistDelay.TotalMilliseconds, writer));
+        if (Interlocked.CompareExchange(ref _waitLoopRunning, 1, 0) == 0)
+        {
+            _ = Task.Run(WaitLoopAsync);
+        }
+    }
+
+    /// <summary>Hands each waiting writer its delay's end, at most a tick late; stops when no writer waits.</summary>
+    private async Task WaitLoopAsync()
+    {
+        var tick = TimeSpan.FromMilliseconds(Math.Clamp(PersistDelay.TotalMilliseconds / 5, 5, 100));
+        while (true)
+        {
+            await Task.Delay(tick);
+            var now = Environment.TickCount64;
+            while (_waiting.TryPeek(out var next) && next.DueTicks <= now && _waiting.TryDequeue(out next))
+            {
+                next.Writer.DelayElapsed();
+            }
+
+            if (_waiting.IsEmpty)
+            {
+                Volatile.Write(ref _waitLoopRunning, 0);
+                // A writer may have queued between the check and the reset: keep going if so and nobody else took over.
+                if (_waiting.IsEmpty || Interlocked.CompareExchange(ref _waitLoopRunning, 1, 0) != 0)
+                {
+                    return;
+                }
+            }
+        }
+    }
+
     /// <summary>Writes one stream's events; one instance, one writer per stream.</summary>
     /// <remarks>
     /// Nothing is stored during the first <see cref="McpOptions.EventPersistDelay"/>: a call that completes and
     /// whose response fully reached the client in that time is never stored at all. After that, or as soon as
     /// the stream switches to polling, every event is stored as it comes.
     /// </remarks>
-    private sealed class Writer(TableEventStreamStore store, string sessionId, string streamId, bool polling) : ISseEventStreamWriter
+    private sealed class Writer : ISseEventStreamWriter
     {
+        private readonly TableEventStreamStore store;
+        private readonly string sessionId;
         private readonly DeliveryTicket? _delivery = StreamDeliveries.Current;
         private readonly object _gate = new();
         // Messages are kept as objects and serialized only if they are stored: most never are.
         private readonly List<(long Sequence, string Id, string? EventType, JsonRpcMessage? Data, TimeSpan? Retry)> _pending = [];
-        private readonly string _stream = Encode(streamId);
+        private readonly string _stream;
+        private readonly string _session;
         private long _sequence;
-        private bool _polling = polling;
+        private bool _polling;
         private bool _completed;
-        private bool _persisting = polling;
+        private bool _persisting;
         private bool _delayScheduled;
         private Task _flushing = Task.CompletedTask;
+
+        public Writer(TableEventStreamStore store, string sessionId, string streamId, bool polling)
+        {
+            this.store = store;
+            this.sessionId = sessionId;
+            _stream = Encode(streamId);
+            _session = Encode(sessionId);
+            _polling = _persisting = polling;
+            // Most responses are delivered within milliseconds: drop their buffered events then, rather than
+            // holding them for the whole persist delay (long enough to push them into older GC generations).
+            _delivery?.OnDelivered(DropIfDone);
+        }
 
         public ValueTask SetModeAsync(SseEventStreamMode mode, CancellationToken cancellationToken = default)
         {
@@ -118,7 +173,7 @@ public sealed class TableEventStreamStore(
             lock (_gate)
             {
                 var sequence = ++_sequence;
-                var id = $"{IdPrefix}{Encode(sessionId)}.{_stream}.{sequence}";
+                var id = $"{IdPrefix}{_session}.{_stream}.{sequence}";
                 stamped = new SseItem<JsonRpcMessage?>(sseItem.Data, sseItem.EventType) { EventId = id, ReconnectionInterval = sseItem.ReconnectionInterval };
 
                 // Past the cap only the reply itself is stored, so a resumed stream still ends with the result.
@@ -139,8 +194,22 @@ public sealed class TableEventStreamStore(
                 _completed = true;
             }
 
+            DropIfDone();
             Changed();
             return ValueTask.CompletedTask;
+        }
+
+        /// <summary>A complete stream whose response reached the client will never be replayed: forget its events.</summary>
+        private void DropIfDone()
+        {
+            lock (_gate)
+            {
+                if (_completed && !_persisting && _delivery?.Delivered == true)
+                {
+                    _pending.Clear();
+                    _pending.Capacity = 0;
+                }
+            }
         }
 
         private void Changed()
@@ -155,14 +224,13 @@ public sealed class TableEventStreamStore(
                 else if (!_delayScheduled)
                 {
                     _delayScheduled = true;
-                    _ = PersistAfterDelayAsync();
+                    store.PersistLater(this);
                 }
             }
         }
 
-        private async Task PersistAfterDelayAsync()
+        public void DelayElapsed()
         {
-            await Task.Delay(store.PersistDelay);
             lock (_gate)
             {
                 if (_completed && _delivery?.Delivered == true)

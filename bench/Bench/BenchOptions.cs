@@ -8,7 +8,9 @@ internal sealed record BenchOptions
     public int Clients { get; init; } = 16;
     public int Rounds { get; init; } = 6;
     public TimeSpan Window { get; init; } = TimeSpan.FromSeconds(3);
-    public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(4);
+    // Tiered compilation needs about 10-15 s of load before McpFunctions' hot paths reach optimized code
+    // (it has more methods to tier up than the bare server); a shorter warm-up measures the JIT, not the server.
+    public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(15);
     public int ColdStarts { get; init; } = 5;
 
     /// <summary>Also publish without ReadyToRun and try the runtime knobs on the bare server (slower).</summary>
@@ -24,6 +26,7 @@ internal sealed record BenchOptions
           --clients N        concurrent clients for the load (default 16)
           --rounds N         measured rounds, each server and mode once per round (default 6)
           --seconds S        length of one measured window (default 3)
+          --warmup S         load per server and mode before measuring (default 15; tier-up takes 10-15 s)
           --cold-starts N    fresh processes per cold-start configuration (default 5)
           --all-variants     also non-ReadyToRun and self-contained composite publishes, and the
                              bare server's variants (adds 5-10 min: the composite compiles the framework)
@@ -55,6 +58,7 @@ internal sealed record BenchOptions
                 "--clients" => options with { Clients = PositiveInt(args, ++i) },
                 "--rounds" => options with { Rounds = PositiveInt(args, ++i) },
                 "--seconds" => options with { Window = TimeSpan.FromSeconds(PositiveInt(args, ++i)) },
+                "--warmup" => options with { Warmup = TimeSpan.FromSeconds(PositiveInt(args, ++i)) },
                 "--cold-starts" => options with { ColdStarts = PositiveInt(args, ++i) },
                 "--all-variants" => options with { AllVariants = true, SkipVariants = false },
                 "--no-variants" => options with { SkipVariants = true, AllVariants = false },
