@@ -11,7 +11,8 @@ try
         .AddHosting(builder.Configuration)
         .AddStorage(builder.Configuration)
         .AddAuth(builder.Configuration, builder.Environment)
-        .AddMcp(builder.Configuration, builder.Environment);
+        .AddMcp(builder.Configuration, builder.Environment)
+        .LoadDataProtectionKeysOnFirstUse();
 }
 catch (StartupConfigurationException e)
 {

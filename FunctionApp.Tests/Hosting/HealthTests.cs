@@ -2,6 +2,8 @@ using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
 using McpFunctions.Tests.Fixtures;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace McpFunctions.Tests.Hosting;
 
@@ -48,6 +50,21 @@ public sealed class HealthTests
         var data = json.RootElement.GetProperty("checks").GetProperty("storage").GetProperty("data");
         Assert.That(data.GetProperty("tables").GetString(), Is.EqualTo("unreachable"));
         Assert.That(data.GetProperty("blobs").GetString(), Is.EqualTo("unreachable"));
+    }
+
+    [Test]
+    public async Task Start_up_makes_no_storage_request()
+    {
+        // Anything read from storage before the server listens lengthens every cold start (and ties start-up to
+        // storage being reachable): the Data Protection key ring, for one, is loaded on first use.
+        var log = new StorageRequestLog();
+        await using var server = new LoopbackServer(TestRun.Azurite.ConnectionString, services: s =>
+            s.Replace(ServiceDescriptor.Singleton(log.ClientsFor(TestRun.Azurite.ConnectionString)))).Start();
+
+        Assert.That(log.Requests.Select(r => $"{r.Method} {r.Path}"), Is.Empty);
+        using var http = server.CreateHttpClient();
+        using var response = await http.GetAsync("/");
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
     }
 
     [Test]

@@ -31,18 +31,26 @@ public static class StorageExtensions
         services.AddOptions<KeyManagementOptions>().Configure<BlobServiceClient, IOptions<StorageOptions>>((keys, blobs, storage) =>
             keys.XmlRepository = new BlobXmlRepository(blobs, storage.Value.KeysContainer));
 
-        // The key ring is loaded when first used, not at start-up: loading it reads Blob Storage, which would
-        // lengthen every cold start and tie start-up to storage being reachable.
-        var keyRingWarmup = services.FirstOrDefault(d => d.ServiceType == typeof(IHostedService)
-            && d.ImplementationType?.FullName == "Microsoft.AspNetCore.DataProtection.Internal.DataProtectionHostedService");
-        if (keyRingWarmup is not null)
-        {
-            services.Remove(keyRingWarmup);
-        }
-
         services.AddSingleton<NoteStore>();
         services.AddSingleton<PreferenceStore>();
         services.AddSingleton<UserFileStore>();
+        return services;
+    }
+
+    /// <summary>
+    /// Loads the Data Protection key ring when it is first used instead of at start-up: loading it reads Blob
+    /// Storage, which would lengthen every cold start and tie start-up to storage being reachable. Call it after
+    /// every other registration: authentication, among others, adds the start-up loader back.
+    /// </summary>
+    public static IServiceCollection LoadDataProtectionKeysOnFirstUse(this IServiceCollection services)
+    {
+        var keyRingLoaders = services.Where(d => d.ServiceType == typeof(IHostedService)
+            && d.ImplementationType?.FullName == "Microsoft.AspNetCore.DataProtection.Internal.DataProtectionHostedService").ToList();
+        foreach (var loader in keyRingLoaders)
+        {
+            services.Remove(loader);
+        }
+
         return services;
     }
 }
