@@ -14,8 +14,8 @@ public static class HostingExtensions
     {
         services.AddOptions<HostingOptions>()
             .Bind(configuration.GetSection(HostingOptions.SectionName))
-            .ValidateDataAnnotations()
             .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<HostingOptions>, HostingOptionsValidator>();
 
         services.AddSingleton(TimeProvider.System);
         services.AddProblemDetails();

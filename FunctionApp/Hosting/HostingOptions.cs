@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
 
 namespace McpFunctions.Hosting;
 
@@ -24,3 +25,7 @@ public sealed record HostingOptions
     [Range(1024, 100 * 1024 * 1024)]
     public long MaxRequestBodyBytes { get; init; } = 4 * 1024 * 1024;
 }
+
+/// <summary>Checks the data annotations on <see cref="HostingOptions"/> with source-generated code (no reflection at start-up).</summary>
+[OptionsValidator]
+public sealed partial class HostingOptionsValidator : IValidateOptions<HostingOptions>;

@@ -22,8 +22,8 @@ public static class McpExtensions
     {
         services.AddOptions<McpOptions>()
             .Bind(configuration.GetSection(McpOptions.SectionName))
-            .ValidateDataAnnotations()
             .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<McpOptions>, McpOptionsValidator>();
         var options = configuration.GetSection(McpOptions.SectionName).Get<McpOptions>() ?? new McpOptions();
         if (options.ConformanceFixtures && !environment.IsDevelopment())
         {

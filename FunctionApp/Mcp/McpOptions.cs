@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
 
 namespace McpFunctions.Mcp;
 
@@ -59,3 +60,7 @@ public sealed record McpOptions
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan SweepInterval { get; init; } = TimeSpan.FromMinutes(5);
 }
+
+/// <summary>Checks the data annotations on <see cref="McpOptions"/> with source-generated code (no reflection at start-up).</summary>
+[OptionsValidator]
+public sealed partial class McpOptionsValidator : IValidateOptions<McpOptions>;

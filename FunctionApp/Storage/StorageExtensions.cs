@@ -14,8 +14,8 @@ public static class StorageExtensions
     {
         services.AddOptions<StorageOptions>()
             .Bind(configuration.GetSection(StorageOptions.SectionName))
-            .ValidateDataAnnotations()
             .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<StorageOptions>, StorageOptionsValidator>();
 
         services.AddAzureClientsCore();
         services.AddSingleton(sp => StorageConnection.CreateClients(configuration, sp.GetRequiredService<AzureComponentFactory>()));

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
 
 namespace McpFunctions.Storage;
 
@@ -23,3 +24,7 @@ public sealed record StorageOptions
     [Range(1, 64 * 1024 * 1024)]
     public int MaxFileBytes { get; init; } = 2 * 1024 * 1024;
 }
+
+/// <summary>Checks the data annotations on <see cref="StorageOptions"/> with source-generated code (no reflection at start-up).</summary>
+[OptionsValidator]
+public sealed partial class StorageOptionsValidator : IValidateOptions<StorageOptions>;
