@@ -36,47 +36,51 @@ public sealed class PendingClientRequests(
     }
 
     /// <summary>Outgoing filter: records each server-to-client request before it leaves.</summary>
-    public McpMessageHandler RecordOutgoing(McpMessageHandler next) => async (context, cancellationToken) =>
-    {
-        if (context.JsonRpcMessage is JsonRpcRequest request && context.Server.SessionId is { Length: > 0 } sessionId)
-        {
-            var requestId = request.Id.ToString();
-            _here[(sessionId, requestId)] = 0;
-            var table = await tables.GetAsync(StorageNames.Sessions, cancellationToken);
-            await table.UpsertEntityAsync(new TableEntity(sessionId, Row(requestId)) { ["Instance"] = self.Id, ["Method"] = request.Method }, TableUpdateMode.Replace, cancellationToken);
-        }
+    /// <remarks>Responses and notifications (nearly every message) go straight on, without an async state machine.</remarks>
+    public McpMessageHandler RecordOutgoing(McpMessageHandler next) => (context, cancellationToken) =>
+        context.JsonRpcMessage is JsonRpcRequest request && context.Server.SessionId is { Length: > 0 } sessionId
+            ? RecordThenSendAsync(next, context, request, sessionId, cancellationToken)
+            : next(context, cancellationToken);
 
+    private async Task RecordThenSendAsync(McpMessageHandler next, MessageContext context, JsonRpcRequest request, string sessionId, CancellationToken cancellationToken)
+    {
+        var requestId = request.Id.ToString();
+        _here[(sessionId, requestId)] = 0;
+        var table = await tables.GetAsync(StorageNames.Sessions, cancellationToken);
+        await table.UpsertEntityAsync(new TableEntity(sessionId, Row(requestId)) { ["Instance"] = self.Id, ["Method"] = request.Method }, TableUpdateMode.Replace, cancellationToken);
         await next(context, cancellationToken);
-    };
+    }
 
     /// <summary>
     /// Incoming filter: an answer to a request asked here completes it; an answer to a request another instance
     /// asked is relayed to that instance (the client may post its answer anywhere) instead of being dropped.
     /// </summary>
-    public McpMessageHandler RouteAnswers(McpMessageHandler next) => async (context, cancellationToken) =>
+    public McpMessageHandler RouteAnswers(McpMessageHandler next) => (context, cancellationToken) =>
+        context.JsonRpcMessage is JsonRpcMessageWithId { } answer and (JsonRpcResponse or JsonRpcError)
+        && context.Server.SessionId is { Length: > 0 } sessionId
+            ? RouteAnswerAsync(next, context, answer, sessionId, cancellationToken)
+            : next(context, cancellationToken);
+
+    private async Task RouteAnswerAsync(McpMessageHandler next, MessageContext context, JsonRpcMessageWithId answer, string sessionId, CancellationToken cancellationToken)
     {
-        if (context.JsonRpcMessage is JsonRpcMessageWithId { } answer and (JsonRpcResponse or JsonRpcError)
-            && context.Server.SessionId is { Length: > 0 } sessionId)
+        var requestId = answer.Id.ToString();
+        if (_here.TryRemove((sessionId, requestId), out _))
         {
-            var requestId = answer.Id.ToString();
-            if (_here.TryRemove((sessionId, requestId), out _))
-            {
-                await ForgetAsync(sessionId, requestId, cancellationToken);
-            }
-            else if (await FindAsync(sessionId, requestId, cancellationToken) is { } waiting
-                     && waiting != self.Id
-                     && await instances.IsAliveAsync(waiting, cancellationToken))
-            {
-                var body = JsonSerializer.Serialize(context.JsonRpcMessage, TableEventStreamStore.MessageJson);
-                var version = context.JsonRpcMessage.Context?.ProtocolVersion;
-                await relay.EnqueueAsync(waiting, new RelayMessage(RelayKinds.ClientResponse, sessionId, body, version, time.GetUtcNow()), cancellationToken);
-                logger.LogDebug("Relayed an answer for session {SessionId} to instance {Instance}", sessionId, waiting);
-                return;
-            }
+            await ForgetAsync(sessionId, requestId, cancellationToken);
+        }
+        else if (await FindAsync(sessionId, requestId, cancellationToken) is { } waiting
+                 && waiting != self.Id
+                 && await instances.IsAliveAsync(waiting, cancellationToken))
+        {
+            var body = JsonSerializer.Serialize(context.JsonRpcMessage, TableEventStreamStore.MessageJson);
+            var version = context.JsonRpcMessage.Context?.ProtocolVersion;
+            await relay.EnqueueAsync(waiting, new RelayMessage(RelayKinds.ClientResponse, sessionId, body, version, time.GetUtcNow()), cancellationToken);
+            logger.LogDebug("Relayed an answer for session {SessionId} to instance {Instance}", sessionId, waiting);
+            return;
         }
 
         await next(context, cancellationToken);
-    };
+    }
 
     private async Task ForgetAsync(string sessionId, string requestId, CancellationToken cancellationToken)
     {
