@@ -314,9 +314,13 @@ public sealed class ScaleOutTests
 
         var direct = new List<double>();
         var relayed = new List<double>();
+        // A pause of 0-60 ms before each relayed post: back-to-back posts would arrive just after the holder's last
+        // inbox poll every time and wait a full poll period, which real clients (who pause between messages) do not.
+        var pause = new Random(7);
         for (var i = 0; i < 60; i++)
         {
             direct.Add(await RoundTripAsync(holder, 1000 + i, $$"""{"jsonrpc":"2.0","id":{{1000 + i}},"method":"ping"}"""));
+            await Task.Delay(pause.Next(0, 60));
             relayed.Add(await RoundTripAsync(other, 2000 + i, $$"""{"jsonrpc":"2.0","id":{{2000 + i}},"method":"ping"}"""));
         }
 
