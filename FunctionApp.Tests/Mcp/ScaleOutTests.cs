@@ -312,6 +312,8 @@ public sealed class ScaleOutTests
         {
         }
 
+        // The first relayed message on fresh instances also pays for JIT and the first lookups: reported apart.
+        var first = await RoundTripAsync(other, 1999, """{"jsonrpc":"2.0","id":1999,"method":"ping"}""");
         var direct = new List<double>();
         var relayed = new List<double>();
         // A pause of 0-60 ms before each relayed post: back-to-back posts would arrive just after the holder's last
@@ -327,9 +329,9 @@ public sealed class ScaleOutTests
         var (d50, d99) = (Percentile(direct, 50), Percentile(direct, 99));
         var (r50, r99) = (Percentile(relayed, 50), Percentile(relayed, 99));
         TestContext.Out.WriteLine($"legacy SSE round trip, direct:  p50 {d50:F1} ms, p99 {d99:F1} ms");
-        TestContext.Out.WriteLine($"legacy SSE round trip, relayed: p50 {r50:F1} ms, p99 {r99:F1} ms (relay adds p50 {r50 - d50:F1} ms)");
+        TestContext.Out.WriteLine($"legacy SSE round trip, relayed: p50 {r50:F1} ms, p99 {r99:F1} ms (relay adds p50 {r50 - d50:F1} ms); the first relayed message {first:F1} ms");
         await File.WriteAllTextAsync(Path.Combine(TestContext.CurrentContext.WorkDirectory, "relay-latency.json"),
-            JsonSerializer.Serialize(new { directP50 = d50, directP99 = d99, relayedP50 = r50, relayedP99 = r99, samples = relayed.Count }));
+            JsonSerializer.Serialize(new { directP50 = d50, directP99 = d99, relayedP50 = r50, relayedP99 = r99, firstRelayed = first, samples = relayed.Count }));
         Assert.That(r99, Is.LessThan(1000), "relayed messages arrive within a second");
         await events.DisposeAsync();
     }

@@ -25,6 +25,9 @@ public sealed class PendingClientRequests(
 
     public int Count => _here.Count;
 
+    /// <summary>Raised when this instance starts waiting for a client's answer (the relay pump switches to its fast interval).</summary>
+    public event Action? Recorded;
+
     public bool IsHere(string sessionId, string requestId) => _here.ContainsKey((sessionId, requestId));
 
     /// <summary>The instance waiting for this answer, or null when none is recorded.</summary>
@@ -46,6 +49,7 @@ public sealed class PendingClientRequests(
     {
         var requestId = request.Id.ToString();
         _here[(sessionId, requestId)] = 0;
+        Recorded?.Invoke();
         var table = await tables.GetAsync(StorageNames.Sessions, cancellationToken);
         await table.UpsertEntityAsync(new TableEntity(sessionId, Row(requestId)) { ["Instance"] = self.Id, ["Method"] = request.Method }, TableUpdateMode.Replace, cancellationToken);
         await next(context, cancellationToken);

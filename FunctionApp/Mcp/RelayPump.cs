@@ -35,11 +35,37 @@ public sealed class RelayPump(
     private static readonly Histogram<double> DeliveryLatency = Meter.CreateHistogram<double>("mcpfunctions.relay.delivery_latency", "ms", "Time from enqueue on one instance to delivery on another.");
 
     private readonly SemaphoreSlim _wake = new(0);
+    private volatile bool _waitingIdle;
 
-    /// <summary>Makes the pump look at the inbox now (something was just queued that may concern this instance).</summary>
-    public void Wake() => _wake.Release();
+    /// <summary>
+    /// This instance just began to hold a stream or wait for a client's answer: if the pump is in its slow (idle)
+    /// wait, poll now and continue at the fast interval, so the first relayed message does not wait up to the idle
+    /// interval.
+    /// </summary>
+    private void BecameBusy()
+    {
+        if (_waitingIdle && _wake.CurrentCount == 0)
+        {
+            _wake.Release();
+        }
+    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        streams.Attached += BecameBusy;
+        pending.Recorded += BecameBusy;
+        try
+        {
+            await PumpAsync(stoppingToken);
+        }
+        finally
+        {
+            streams.Attached -= BecameBusy;
+            pending.Recorded -= BecameBusy;
+        }
+    }
+
+    private async Task PumpAsync(CancellationToken stoppingToken)
     {
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -64,6 +90,7 @@ public sealed class RelayPump(
 
             var settings = options.CurrentValue;
             var busy = streams.Count > 0 || pending.Count > 0;
+            _waitingIdle = !busy;
             try
             {
                 await _wake.WaitAsync(busy ? settings.RelayPollInterval : settings.RelayIdlePollInterval, stoppingToken);
@@ -71,6 +98,10 @@ public sealed class RelayPump(
             catch (OperationCanceledException)
             {
                 break;
+            }
+            finally
+            {
+                _waitingIdle = false;
             }
         }
     }

@@ -9,6 +9,9 @@ public sealed class SessionStreams
 
     public int Count => _streams.Count;
 
+    /// <summary>Raised after a stream is attached (the relay pump switches to its fast interval).</summary>
+    public event Action? Attached;
+
     /// <summary>Registers the stream, closing any older stream of the same session here; dispose to unregister.</summary>
     public IDisposable Attach(string sessionId, ISessionStream stream)
     {
@@ -23,6 +26,7 @@ public sealed class SessionStreams
             previous.Close();
         }
 
+        Attached?.Invoke();
         return new Registration(this, sessionId, stream);
     }
 
