@@ -13,11 +13,8 @@ public sealed record Caller(string Id, string? Name, string AuthenticationMethod
     /// <summary>Builds the caller from the authenticated principal, or throws if there is none.</summary>
     public static Caller From(ClaimsPrincipal? user)
     {
-        var identity = user?.Identities.FirstOrDefault(i => i.IsAuthenticated)
-            ?? throw new McpException("Sign-in is required: this request carries no authenticated user.");
-
-        var id = StableId(identity)
-            ?? throw new McpException("The signed-in identity has no subject or object id claim, so its data cannot be located.");
+        var identity = AuthenticatedIdentity(user);
+        var id = IdOf(identity);
 
         var scopes = identity.FindAll("scp").Concat(identity.FindAll("scope"))
             .SelectMany(c => c.Value.Split(' ', StringSplitOptions.RemoveEmptyEntries))
@@ -29,6 +26,28 @@ public sealed record Caller(string Id, string? Name, string AuthenticationMethod
             ?? identity.FindFirst("preferred_username")?.Value;
         return new Caller(id, name, identity.AuthenticationType ?? "unknown", scopes);
     }
+
+    /// <summary>Only the caller's id (<see cref="From"/> also collects scopes and name): for checks on every request.</summary>
+    public static string IdOf(ClaimsPrincipal? user) => IdOf(AuthenticatedIdentity(user));
+
+    private static ClaimsIdentity AuthenticatedIdentity(ClaimsPrincipal? user)
+    {
+        if (user is not null)
+        {
+            foreach (var identity in user.Identities)
+            {
+                if (identity.IsAuthenticated)
+                {
+                    return identity;
+                }
+            }
+        }
+
+        throw new McpException("Sign-in is required: this request carries no authenticated user.");
+    }
+
+    private static string IdOf(ClaimsIdentity identity) => StableId(identity)
+        ?? throw new McpException("The signed-in identity has no subject or object id claim, so its data cannot be located.");
 
     /// <summary>
     /// Entra's <c>oid</c> is stable across apps; qualified by tenant so guests in two tenants stay apart.

@@ -221,10 +221,10 @@ public sealed class ConformanceInputRequiredTools(RequestStateProtector states)
         new(requests.ToDictionary(r => r.Key, r => r.Request), requestState);
 
     private string Seal(ClaimsPrincipal? user, string tool, string subject) =>
-        states.Protect(new RequestStatePayload(tool, Caller.From(user).Id, subject));
+        states.Protect(new RequestStatePayload(tool, Caller.IdOf(user), subject));
 
     /// <summary>The sealed subject, or a protocol error when the state is missing, forged or tampered with.</summary>
     private string Verify(ClaimsPrincipal? user, RequestParams? parameters, string tool) =>
-        states.Unprotect(parameters?.RequestState, tool, Caller.From(user).Id)?.Subject
+        states.Unprotect(parameters?.RequestState, tool, Caller.IdOf(user))?.Subject
         ?? throw new McpProtocolException("The requestState is missing, expired or has been tampered with.", McpErrorCode.InvalidParams);
 }

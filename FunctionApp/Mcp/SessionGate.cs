@@ -73,7 +73,7 @@ public sealed class SessionGate(RequestDelegate next, IOptionsMonitor<McpOptions
         }
 
         var session = await sessions.GetAsync(sessionId, cancellationToken);
-        if (session is null || session.Transport != SessionTransports.Streamable || session.OwnerId != Caller.From(context.User).Id)
+        if (session is null || session.Transport != SessionTransports.Streamable || session.OwnerId != Caller.IdOf(context.User))
         {
             await SessionNotFoundAsync(context);
             return;

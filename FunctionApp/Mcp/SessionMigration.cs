@@ -18,7 +18,7 @@ public sealed class SessionMigration(SessionLifecycle lifecycle, SessionStore se
     public async ValueTask<InitializeRequestParams?> AllowSessionMigrationAsync(HttpContext context, string sessionId, CancellationToken cancellationToken)
     {
         var session = await sessions.GetAsync(sessionId, cancellationToken);
-        if (session is null || session.Transport != SessionTransports.Streamable || session.OwnerId != Caller.From(context.User).Id)
+        if (session is null || session.Transport != SessionTransports.Streamable || session.OwnerId != Caller.IdOf(context.User))
         {
             return null; // answered exactly like an unknown session (404)
         }

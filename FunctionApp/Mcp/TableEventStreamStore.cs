@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
 using System.Text;
@@ -39,10 +38,15 @@ public sealed class TableEventStreamStore(
     private TimeSpan PersistDelay => options.CurrentValue.EventPersistDelay;
     private ILogger Logger { get; } = logger;
 
-    // Writers waiting out the persist delay, in the order they started waiting. One loop serves them all:
-    // a timer per request costs measurably more at thousands of calls per second.
-    private readonly ConcurrentQueue<(long DueTicks, Writer Writer)> _waiting = new();
-    private int _waitLoopRunning;
+    // Writers waiting out the persist delay. One loop serves them all: a timer per request costs measurably more at
+    // thousands of calls per second. The queue of due times holds no references: a writer dropped at delivery
+    // leaves the map at once and is collected young, instead of being kept (and promoted by the GC) until its
+    // delay ends. The delay is the same for every writer, so the queue is in due order.
+    private readonly Lock _waitGate = new();
+    private readonly Queue<(long DueTicks, long Ticket)> _waiting = new();
+    private readonly Dictionary<long, Writer> _waitingWriters = [];
+    private long _lastTicket;
+    private bool _waitLoopRunning;
 
     internal static readonly JsonTypeInfo<JsonRpcMessage> MessageJson =
         (JsonTypeInfo<JsonRpcMessage>)McpJsonUtilities.DefaultOptions.GetTypeInfo(typeof(JsonRpcMessage));
@@ -81,12 +85,29 @@ public sealed class TableEventStreamStore(
 
     private static string Encode(string value) => WebEncoders.Base64UrlEncode(Encoding.UTF8.GetBytes(value));
 
-    private void PersistLater(Writer writer)
+    /// <summary>Calls <see cref="Writer.DelayElapsed"/> once the persist delay has passed, unless the writer stops waiting first.</summary>
+    private long PersistLater(Writer writer)
     {
-        _waiting.Enqueue((Environment.TickCount64 + (long)PersistDelay.TotalMilliseconds, writer));
-        if (Interlocked.CompareExchange(ref _waitLoopRunning, 1, 0) == 0)
+        lock (_waitGate)
         {
-            _ = Task.Run(WaitLoopAsync);
+            var ticket = ++_lastTicket;
+            _waiting.Enqueue((Environment.TickCount64 + (long)PersistDelay.TotalMilliseconds, ticket));
+            _waitingWriters.Add(ticket, writer);
+            if (!_waitLoopRunning)
+            {
+                _waitLoopRunning = true;
+                _ = Task.Run(WaitLoopAsync);
+            }
+
+            return ticket;
+        }
+    }
+
+    private void StopWaiting(long ticket)
+    {
+        lock (_waitGate)
+        {
+            _waitingWriters.Remove(ticket);
         }
     }
 
@@ -94,24 +115,35 @@ public sealed class TableEventStreamStore(
     private async Task WaitLoopAsync()
     {
         var tick = TimeSpan.FromMilliseconds(Math.Clamp(PersistDelay.TotalMilliseconds / 5, 5, 100));
+        var due = new List<Writer>();
         while (true)
         {
             await Task.Delay(tick);
             var now = Environment.TickCount64;
-            while (_waiting.TryPeek(out var next) && next.DueTicks <= now && _waiting.TryDequeue(out next))
+            lock (_waitGate)
             {
-                next.Writer.DelayElapsed();
-            }
-
-            if (_waiting.IsEmpty)
-            {
-                Volatile.Write(ref _waitLoopRunning, 0);
-                // A writer may have queued between the check and the reset: keep going if so and nobody else took over.
-                if (_waiting.IsEmpty || Interlocked.CompareExchange(ref _waitLoopRunning, 1, 0) != 0)
+                while (_waiting.TryPeek(out var next) && next.DueTicks <= now)
                 {
+                    _waiting.Dequeue();
+                    if (_waitingWriters.Remove(next.Ticket, out var writer))
+                    {
+                        due.Add(writer);
+                    }
+                }
+
+                if (_waiting.Count == 0 && due.Count == 0)
+                {
+                    _waitLoopRunning = false;
                     return;
                 }
             }
+
+            foreach (var writer in due)
+            {
+                writer.DelayElapsed();
+            }
+
+            due.Clear();
         }
     }
 
@@ -136,6 +168,7 @@ public sealed class TableEventStreamStore(
         private bool _completed;
         private bool _persisting;
         private bool _delayScheduled;
+        private long _waitTicket;
         private Task _flushing = Task.CompletedTask;
 
         public Writer(TableEventStreamStore store, string sessionId, string streamId, bool polling)
@@ -208,6 +241,11 @@ public sealed class TableEventStreamStore(
                 {
                     _pending.Clear();
                     _pending.Capacity = 0;
+                    if (_waitTicket != 0)
+                    {
+                        store.StopWaiting(_waitTicket);
+                        _waitTicket = 0;
+                    }
                 }
             }
         }
@@ -224,7 +262,7 @@ public sealed class TableEventStreamStore(
                 else if (!_delayScheduled)
                 {
                     _delayScheduled = true;
-                    store.PersistLater(this);
+                    _waitTicket = store.PersistLater(this);
                 }
             }
         }
@@ -233,6 +271,7 @@ public sealed class TableEventStreamStore(
         {
             lock (_gate)
             {
+                _waitTicket = 0;
                 if (_completed && _delivery?.Delivered == true)
                 {
                     _pending.Clear(); // delivered in full: nothing will ever be replayed
