@@ -8,7 +8,7 @@ namespace McpFunctions.Bench;
 /// </summary>
 internal sealed record RuntimeVariant(string Name, string Description)
 {
-    public static RuntimeVariant AsPublished { get; } = new("as-published", "as published: ReadyToRun, TieredCompilation + TieredPGO, Server GC, invariant globalization");
+    public static RuntimeVariant AsPublished { get; } = new("as-published", "as published: ReadyToRun, TieredCompilation + TieredPGO, workstation GC, invariant globalization");
 
     public IReadOnlyDictionary<string, JsonNode> ConfigProperties { get; init; } = new Dictionary<string, JsonNode>();
 
@@ -29,11 +29,10 @@ internal sealed record RuntimeVariant(string Name, string Description)
             new("no-tiered-pgo", "TieredPGO off (<TieredPGO>false</TieredPGO>)") { ConfigProperties = Props(("System.Runtime.TieredPGO", false)) },
             new("tc-quickjitforloops-off", "methods with loops fully optimized at first JIT (<TieredCompilationQuickJitForLoops>false</...>)") { ConfigProperties = Props(("System.Runtime.TieredCompilation.QuickJitForLoops", false)) },
             new("no-tiered-compilation", "tiered compilation off: every JIT is fully optimizing (<TieredCompilation>false</TieredCompilation>)") { ConfigProperties = Props(("System.Runtime.TieredCompilation", false)) },
-            new("workstation-gc", "workstation GC (<ServerGarbageCollection>false</ServerGarbageCollection>)") { ConfigProperties = Props(("System.GC.Server", false)) },
-            new("workstation-gc-nonconcurrent", "workstation GC without the background GC thread (+ <ConcurrentGarbageCollection>false</...>)") { ConfigProperties = Props(("System.GC.Server", false), ("System.GC.Concurrent", false)) },
+            new("server-gc", "Server GC, the web SDK's default (<ServerGarbageCollection>true</ServerGarbageCollection>)") { ConfigProperties = Props(("System.GC.Server", true)) },
+            new("gc-nonconcurrent", "workstation GC without the background GC thread (<ConcurrentGarbageCollection>false</...>)") { ConfigProperties = Props(("System.GC.Concurrent", false)) },
             new("icu-globalization", "ICU globalization instead of invariant (<InvariantGlobalization>false</InvariantGlobalization>)") { ConfigProperties = Props(("System.Globalization.Invariant", false)) },
             new("readytorun-disabled", "all ReadyToRun code ignored, app and framework (DOTNET_ReadyToRun=0): what precompilation is worth") { Environment = new Dictionary<string, string> { ["DOTNET_ReadyToRun"] = "0" } },
-            new("workstation-gc-no-tiered-pgo", "workstation GC + TieredPGO off") { ConfigProperties = Props(("System.GC.Server", false), ("System.Runtime.TieredPGO", false)) },
         };
 
         if (all)
