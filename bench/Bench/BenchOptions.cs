@@ -19,6 +19,9 @@ internal sealed record BenchOptions
     /// <summary>Skip the cold-start variants (baseline cold start is always measured).</summary>
     public bool SkipVariants { get; init; }
 
+    /// <summary>Profile allocation and GC per call (one extra window per server and mode, traced over EventPipe).</summary>
+    public bool Allocations { get; init; } = true;
+
     public static string Usage =>
         """
         Usage: dotnet run -c Release --project bench/Bench -- [options]
@@ -32,6 +35,7 @@ internal sealed record BenchOptions
                              bare server's variants (adds 5-10 min: the composite compiles the framework)
           --no-variants      only the baseline cold start
           --no-publish       reuse bench/results/publish from an earlier run
+          --no-alloc         skip the allocation and GC profile (one traced window per server and mode)
         """;
 
     public static BenchOptions Parse(string[] args)
@@ -47,6 +51,7 @@ internal sealed record BenchOptions
                 Warmup = TimeSpan.FromSeconds(2),
                 ColdStarts = 3,
                 SkipVariants = true,
+                Allocations = false,
             };
         }
 
@@ -63,6 +68,7 @@ internal sealed record BenchOptions
                 "--all-variants" => options with { AllVariants = true, SkipVariants = false },
                 "--no-variants" => options with { SkipVariants = true, AllVariants = false },
                 "--no-publish" => options with { Publish = false },
+                "--no-alloc" => options with { Allocations = false },
                 _ => throw new ArgumentException($"Unknown option '{args[i]}'.\n{Usage}"),
             };
         }

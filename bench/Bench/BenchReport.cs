@@ -10,6 +10,7 @@ internal sealed record BenchReport(
     IReadOnlyList<ThroughputSummary> Throughput,
     IReadOnlyList<ColdStartSummary> ColdStart,
     IReadOnlyList<MemorySnapshot> Memory,
+    IReadOnlyList<AllocationSummary> Allocations,
     IReadOnlyList<LoadWindow> Windows,
     IReadOnlyList<ColdStartSample> ColdStartSamples);
 

@@ -14,6 +14,8 @@ internal sealed class LoadTest(HttpClient http, Uri endpoint, string mode, IRead
 
     public int Clients => sessionIds.Count;
 
+    public string Mode => mode;
+
     /// <summary>Opens <paramref name="clients"/> sessions (initialize + initialized) for the session mode.</summary>
     public static async Task<LoadTest> SessionAsync(HttpClient http, Uri endpoint, int clients, CancellationToken cancellationToken)
     {

@@ -42,8 +42,24 @@ internal static class MarkdownReport
             Line(md, $"| {phase} | {o?.RssMiB:0.0} / {o?.PeakRssMiB:0.0} | {b?.RssMiB:0.0} / {b?.PeakRssMiB:0.0} |");
         }
 
+        if (report.Allocations.Count > 0)
+        {
+            Line(md, "");
+            Line(md, "| allocation per tools/call (one traced window) | server | allocated B/call | survived gen0 B/call | survived gen1 B/call | GCs gen0 / gen1 / gen2 | top allocated types (B/call) |");
+            Line(md, "|---|---|---:|---:|---:|---:|---|");
+            foreach (var a in report.Allocations)
+            {
+                var top = string.Join(", ", a.TopTypes.Take(5).Select(t => $"{Shorten(t.Type)} {t.BytesPerCall}"));
+                Line(md, $"| {a.Mode} | {a.Server} | {a.AllocatedBytesPerCall} | {a.PromotedFromGen0BytesPerCall} | {a.PromotedFromGen1BytesPerCall} | {a.Gen0Collections} / {a.Gen1Collections} / {a.Gen2Collections} | {top} |");
+            }
+        }
+
         return md.ToString();
     }
+
+    /// <summary>Drops namespaces and generic arguments' namespaces so that a type fits in a table cell.</summary>
+    private static string Shorten(string type) =>
+        System.Text.RegularExpressions.Regex.Replace(type, @"[A-Za-z0-9_]+\.", "").Replace("|", "\\|", StringComparison.Ordinal);
 
     private static void Line(StringBuilder md, string text) => md.Append(CultureInfo.InvariantCulture, $"{text}\n");
 }

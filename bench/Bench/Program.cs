@@ -102,6 +102,7 @@ var coldStart = Summarize(samples, configurations);
 Log("warm load: starting both servers");
 var load = new List<LoadWindow>();
 var memory = new List<MemorySnapshot>();
+var allocations = new List<AllocationSummary>();
 var oursPort = FreePort.Next();
 var barePort = FreePort.Next();
 await using (var oursProcess = ours.Prepare(oursPort, RuntimeVariant.AsPublished)())
@@ -161,6 +162,20 @@ await using (var bareProcess = bare.Prepare(barePort, RuntimeVariant.AsPublished
     {
         memory.Add(Snapshot(r.Server, "after the load", r.Process));
     }
+
+    if (options.Allocations)
+    {
+        Log("allocation and GC profile: one traced window per server and mode");
+        foreach (var mode in modes)
+        {
+            foreach (var r in running)
+            {
+                var profile = await AllocationProfile.MeasureAsync(r.Server.Name, r.Process.Id, tests[(r.Server.Name, mode)], options.Window, cancel.Token);
+                allocations.Add(profile);
+                Log($"  {mode,-22} {r.Server.Name,-12} {profile.AllocatedBytesPerCall,6} B/call allocated, {profile.PromotedFromGen0BytesPerCall,5} B/call survived gen0; GCs {profile.Gen0Collections}/{profile.Gen1Collections}/{profile.Gen2Collections}");
+            }
+        }
+    }
 }
 
 var throughput = new List<ThroughputSummary>();
@@ -187,7 +202,7 @@ var report = new BenchReport(
     started, Stats.Round(clock.Elapsed.TotalSeconds, 1), machine, MachineInfo.LoadAverage(),
     new BenchSettings(options.Quick, options.Clients, options.Rounds, options.Window.TotalSeconds, options.Warmup.TotalSeconds, options.ColdStarts,
         "raw HttpClient POSTs with prebuilt JSON bodies, one keep-alive connection per client", "Development"),
-    throughput, coldStart, memory, load, samples);
+    throughput, coldStart, memory, allocations, load, samples);
 
 Directory.CreateDirectory(RepoPaths.Results);
 var json = JsonSerializer.Serialize(report, new JsonSerializerOptions(JsonSerializerOptions.Web) { WriteIndented = true });
