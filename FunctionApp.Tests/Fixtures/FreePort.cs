@@ -23,18 +23,29 @@ public static class FreePort
                 throw new InvalidOperationException($"The process that should listen on port {port} exited.");
             }
 
-            try
+            if (await IsListeningAsync(port))
             {
-                using var client = new TcpClient();
-                await client.ConnectAsync(IPAddress.Loopback, port);
                 return;
             }
-            catch (SocketException)
-            {
-                await Task.Delay(100);
-            }
+
+            await Task.Delay(100);
         }
 
         throw new TimeoutException($"Nothing listened on 127.0.0.1:{port} within {timeout}.");
+    }
+
+    /// <summary>Whether something accepts TCP connections on 127.0.0.1:<paramref name="port"/> right now.</summary>
+    public static async Task<bool> IsListeningAsync(int port)
+    {
+        try
+        {
+            using var client = new TcpClient();
+            await client.ConnectAsync(IPAddress.Loopback, port);
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
     }
 }

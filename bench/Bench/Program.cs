@@ -204,14 +204,14 @@ var report = new BenchReport(
         "raw HttpClient POSTs with prebuilt JSON bodies, one keep-alive connection per client", "Development"),
     throughput, coldStart, memory, allocations, load, samples);
 
-Directory.CreateDirectory(RepoPaths.Results);
+Directory.CreateDirectory(BenchPaths.Results);
 var json = JsonSerializer.Serialize(report, new JsonSerializerOptions(JsonSerializerOptions.Web) { WriteIndented = true });
 var stamp = started.ToString("yyyyMMdd-HHmmss");
-var jsonPath = Path.Combine(RepoPaths.Results, $"bench-{stamp}{(options.Quick ? "-quick" : "")}.json");
+var jsonPath = Path.Combine(BenchPaths.Results, $"bench-{stamp}{(options.Quick ? "-quick" : "")}.json");
 await File.WriteAllTextAsync(jsonPath, json);
-await File.WriteAllTextAsync(Path.Combine(RepoPaths.Results, "latest.json"), json);
+await File.WriteAllTextAsync(Path.Combine(BenchPaths.Results, "latest.json"), json);
 var markdown = MarkdownReport.Render(report);
-await File.WriteAllTextAsync(Path.Combine(RepoPaths.Results, "latest.md"), markdown);
+await File.WriteAllTextAsync(Path.Combine(BenchPaths.Results, "latest.md"), markdown);
 
 Console.WriteLine();
 Console.WriteLine(markdown);

@@ -13,7 +13,7 @@ internal static class Publisher
     public static async Task PublishAsync(string project, string name, params string[] properties)
     {
         var clock = Stopwatch.StartNew();
-        var output = RepoPaths.Published(name);
+        var output = BenchPaths.Published(name);
         if (Directory.Exists(output))
         {
             Directory.Delete(output, recursive: true); // no leftovers from an earlier publish of other code
@@ -22,12 +22,12 @@ internal static class Publisher
         var arguments = new List<string>
         {
             "publish", project, "-c", "Release", "-o", output,
-            "--artifacts-path", Path.Combine(RepoPaths.Results, "artifacts", name),
+            "--artifacts-path", Path.Combine(BenchPaths.Results, "artifacts", name),
             "-nologo", "-v", "quiet",
         };
         arguments.AddRange(properties);
 
-        var (exitCode, log) = await ChildProcess.RunAsync(ServerUnderTest.Dotnet, arguments, RepoPaths.Root, TimeSpan.FromMinutes(15));
+        var (exitCode, log) = await ChildProcess.RunAsync(ServerUnderTest.Dotnet, arguments, TimeSpan.FromMinutes(15), RepoPaths.Root);
         if (exitCode != 0)
         {
             throw new InvalidOperationException($"dotnet {string.Join(' ', arguments)} failed ({exitCode}):\n{log}");

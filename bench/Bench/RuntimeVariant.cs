@@ -64,7 +64,7 @@ internal sealed record RuntimeVariant(string Name, string Description)
             properties[key] = value.DeepClone();
         }
 
-        var folder = Path.Combine(RepoPaths.Results, "runtimeconfig");
+        var folder = Path.Combine(BenchPaths.Results, "runtimeconfig");
         Directory.CreateDirectory(folder);
         var path = Path.Combine(folder, $"{Path.GetFileNameWithoutExtension(Path.GetFileNameWithoutExtension(publishedRuntimeConfig))}.{Name}.runtimeconfig.json");
         File.WriteAllText(path, root.ToJsonString());

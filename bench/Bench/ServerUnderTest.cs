@@ -3,7 +3,7 @@ namespace McpFunctions.Bench;
 /// <summary>A published server and how to start it: <c>dotnet &lt;dll&gt;</c> in its publish folder, as the Functions host does.</summary>
 internal sealed record ServerUnderTest(string Name, string Project, string AssemblyName, IReadOnlyDictionary<string, string> Environment)
 {
-    public string PublishFolder => RepoPaths.Published(Name);
+    public string PublishFolder => BenchPaths.Published(Name);
 
     public string RuntimeConfigPath => Path.Combine(PublishFolder, AssemblyName + ".runtimeconfig.json");
 
@@ -12,7 +12,7 @@ internal sealed record ServerUnderTest(string Name, string Project, string Assem
     /// <summary>Prepares everything (runtimeconfig file, arguments) so that the returned launcher only starts the process.</summary>
     public Func<ChildProcess> Prepare(int port, RuntimeVariant variant)
     {
-        var folder = variant.PublishFolder is null ? PublishFolder : RepoPaths.Published(variant.PublishFolder.Replace("{name}", Name));
+        var folder = variant.PublishFolder is null ? PublishFolder : BenchPaths.Published(variant.PublishFolder.Replace("{name}", Name));
         var arguments = new List<string>();
         if (variant.WriteRuntimeConfig(RuntimeConfigPath) is { } runtimeConfig)
         {
@@ -26,7 +26,7 @@ internal sealed record ServerUnderTest(string Name, string Project, string Assem
         }
 
         arguments.AddRange(["--urls", $"http://127.0.0.1:{port}"]);
-        var environment = new Dictionary<string, string>(Environment);
+        var environment = Environment.ToDictionary(e => e.Key, e => (string?)e.Value);
         foreach (var (key, value) in variant.Environment)
         {
             environment[key] = value;
