@@ -28,8 +28,6 @@ public sealed class PendingClientRequests(
     /// <summary>Raised when this instance starts waiting for a client's answer (the relay pump switches to its fast interval).</summary>
     public event Action? Recorded;
 
-    public bool IsHere(string sessionId, string requestId) => _here.ContainsKey((sessionId, requestId));
-
     /// <summary>The instance waiting for this answer, or null when none is recorded.</summary>
     public async Task<string?> FindAsync(string sessionId, string requestId, CancellationToken cancellationToken)
     {

@@ -27,15 +27,15 @@ public sealed class SessionGate(RequestDelegate next, IOptionsMonitor<McpOptions
         }
 
         var sessionId = request.Headers["Mcp-Session-Id"].ToString();
+        var requestedVersion = request.Headers["MCP-Protocol-Version"].ToString();
         if (sessionId.Length == 0 && HttpMethods.IsDelete(request.Method) && request.Path.Equals("/mcp", StringComparison.Ordinal)
-            && !ProtocolRevision.IsJuly2026OrLater(request.Headers["MCP-Protocol-Version"].ToString()))
+            && !ProtocolRevision.IsJuly2026OrLater(requestedVersion))
         {
             await ErrorResponses.WriteAsync(context, StatusCodes.Status400BadRequest, "invalid_request",
                 "Bad Request: DELETE /mcp ends a session and needs its Mcp-Session-Id header.");
             return;
         }
 
-        var requestedVersion = request.Headers["MCP-Protocol-Version"].ToString();
         if (request.Path.Equals("/mcp", StringComparison.Ordinal) && HttpMethods.IsPost(request.Method)
             && requestedVersion.Length > 0 && !ProtocolRevision.IsKnown(requestedVersion)
             && await UnsupportedPerRequestVersion.TryAnswerAsync(context, requestedVersion))
@@ -83,8 +83,7 @@ public sealed class SessionGate(RequestDelegate next, IOptionsMonitor<McpOptions
 
         // The version is fixed at initialize. A request naming another initialize-era version (some clients send an
         // older default on later requests) is served at the session's version instead of being refused.
-        var headerVersion = request.Headers["MCP-Protocol-Version"].ToString();
-        if (headerVersion.Length > 0 && session.ProtocolVersion.Length > 0 && headerVersion != session.ProtocolVersion)
+        if (requestedVersion.Length > 0 && session.ProtocolVersion.Length > 0 && requestedVersion != session.ProtocolVersion)
         {
             request.Headers["MCP-Protocol-Version"] = session.ProtocolVersion;
         }

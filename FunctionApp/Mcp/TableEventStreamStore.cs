@@ -232,12 +232,15 @@ public sealed class TableEventStreamStore(
             return ValueTask.CompletedTask;
         }
 
-        /// <summary>A complete stream whose response reached the client will never be replayed: forget its events.</summary>
+        /// <summary>The stream is complete and its whole response reached the client: it will never be replayed.</summary>
+        private bool Done => _completed && _delivery?.Delivered == true;
+
+        /// <summary>Forgets the events of a stream that is <see cref="Done"/> before anything was stored.</summary>
         private void DropIfDone()
         {
             lock (_gate)
             {
-                if (_completed && !_persisting && _delivery?.Delivered == true)
+                if (Done && !_persisting)
                 {
                     _pending.Clear();
                     _pending.Capacity = 0;
@@ -272,9 +275,9 @@ public sealed class TableEventStreamStore(
             lock (_gate)
             {
                 _waitTicket = 0;
-                if (_completed && _delivery?.Delivered == true)
+                if (Done)
                 {
-                    _pending.Clear(); // delivered in full: nothing will ever be replayed
+                    _pending.Clear();
                     return;
                 }
 

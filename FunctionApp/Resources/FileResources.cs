@@ -25,10 +25,10 @@ public sealed class FileResources
     {
         var caller = Caller.From(user);
         var validName = AsProtocolError(() => ItemName.Validate(name, "file name"));
-        var file = await files.ReadAsync(caller, validName, cancellationToken)
-            ?? throw UnknownResources.NotFound(FileUri.For(validName), server, $"Resource not found: there is no file named '{validName}'. List your files with resources/list or files_list.");
-
         var uri = FileUri.For(validName);
+        var file = await files.ReadAsync(caller, validName, cancellationToken)
+            ?? throw UnknownResources.NotFound(uri, server, $"Resource not found: there is no file named '{validName}'. List your files with resources/list or files_list.");
+
         return UserFileStore.IsTextual(file.File.MimeType)
             ? new TextResourceContents { Uri = uri, MimeType = file.File.MimeType, Text = file.Content.ToString() }
             : BlobResourceContents.FromBytes(file.Content.ToMemory(), uri, file.File.MimeType);
