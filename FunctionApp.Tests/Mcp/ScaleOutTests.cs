@@ -294,34 +294,10 @@ public sealed class ScaleOutTests
     {
         var holder = _cluster.Instances[0].BaseAddress;
         var other = _cluster.Instances[1].BaseAddress;
-        using var stream = await _http.SendAsync(new HttpRequestMessage(HttpMethod.Get, new Uri(holder, "/sse")) { Headers = { { "Accept", "text/event-stream" } } }, HttpCompletionOption.ResponseHeadersRead);
-        var events = SseParser.Create(await stream.Content.ReadAsStreamAsync()).EnumerateAsync().GetAsyncEnumerator();
-        Assert.That(await events.MoveNextAsync() && events.Current.EventType == "endpoint", Is.True);
-        var endpoint = events.Current.Data;
-
-        async Task<double> RoundTripAsync(Uri target, int id, string body)
-        {
-            var clock = Stopwatch.StartNew();
-            using var post = await _http.PostAsync(new Uri(target, endpoint), new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
-            Assert.That(post.StatusCode, Is.EqualTo(HttpStatusCode.Accepted));
-            while (await events.MoveNextAsync())
-            {
-                if (!string.IsNullOrEmpty(events.Current.Data) && JsonDocument.Parse(events.Current.Data).RootElement.TryGetProperty("id", out var replyId) && replyId.GetInt32() == id)
-                {
-                    return clock.Elapsed.TotalMilliseconds;
-                }
-            }
-
-            throw new AssertionException("The stream ended before the reply.");
-        }
-
-        await RoundTripAsync(holder, 1, """{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2024-11-05","capabilities":{},"clientInfo":{"name":"relay-probe","version":"1"}}}""");
-        using (await _http.PostAsync(new Uri(holder, endpoint), new StringContent("""{"jsonrpc":"2.0","method":"notifications/initialized"}""", System.Text.Encoding.UTF8, "application/json")))
-        {
-        }
+        await using var probe = await LegacySseProbe.OpenAsync(_http, holder, "relay-probe");
 
         // The first relayed message on fresh instances also pays for JIT and the first lookups: reported apart.
-        var first = await RoundTripAsync(other, 1999, """{"jsonrpc":"2.0","id":1999,"method":"ping"}""");
+        var first = await probe.PingAsync(other, 1999);
         var direct = new List<double>();
         var relayed = new List<double>();
         // A pause of 0-60 ms before each relayed post: back-to-back posts would arrive just after the holder's last
@@ -329,9 +305,9 @@ public sealed class ScaleOutTests
         var pause = new Random(7);
         for (var i = 0; i < 60; i++)
         {
-            direct.Add(await RoundTripAsync(holder, 1000 + i, $$"""{"jsonrpc":"2.0","id":{{1000 + i}},"method":"ping"}"""));
+            direct.Add(await probe.PingAsync(holder, 1000 + i));
             await Task.Delay(pause.Next(0, 60));
-            relayed.Add(await RoundTripAsync(other, 2000 + i, $$"""{"jsonrpc":"2.0","id":{{2000 + i}},"method":"ping"}"""));
+            relayed.Add(await probe.PingAsync(other, 2000 + i));
         }
 
         var (d50, d99) = (Percentile(direct, 50), Percentile(direct, 99));
@@ -341,7 +317,6 @@ public sealed class ScaleOutTests
         await File.WriteAllTextAsync(Path.Combine(TestContext.CurrentContext.WorkDirectory, "relay-latency.json"),
             JsonSerializer.Serialize(new { directP50 = d50, directP99 = d99, relayedP50 = r50, relayedP99 = r99, firstRelayed = first, samples = relayed.Count }));
         Assert.That(r99, Is.LessThan(1000), "relayed messages arrive within a second");
-        await events.DisposeAsync();
     }
 
     private async Task<List<JsonElement>> ImportAndCollectLogsAsync(RawSession session, Uri instance, int id)
