@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Text;
 using McpFunctions.Hosting;
 using McpFunctions.Tests.Fixtures;
+using McpFunctions.Tests.Sessions.LegacySse;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 

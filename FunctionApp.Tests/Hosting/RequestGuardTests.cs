@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using McpFunctions.Hosting;
 using McpFunctions.Tests.Fixtures;
 
 namespace McpFunctions.Tests.Hosting;

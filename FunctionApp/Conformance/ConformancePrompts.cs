@@ -1,5 +1,4 @@
 using System.ComponentModel;
-using McpFunctions.Mcp;
 using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
 

@@ -1,3 +1,5 @@
+using McpFunctions.Sessions.Streams;
+
 namespace McpFunctions.Hosting;
 
 /// <summary>

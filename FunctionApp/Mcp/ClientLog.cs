@@ -1,4 +1,5 @@
 using System.Text.Json;
+using McpFunctions.Sessions.State;
 using ModelContextProtocol;
 using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;

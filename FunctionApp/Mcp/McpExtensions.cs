@@ -3,9 +3,14 @@ using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
 using McpFunctions.Auth;
 using McpFunctions.Conformance;
+using McpFunctions.Features;
+using McpFunctions.Features.Files;
 using McpFunctions.Hosting;
-using McpFunctions.Prompts;
-using McpFunctions.Resources;
+using McpFunctions.Sessions.Cluster;
+using McpFunctions.Sessions.LegacySse;
+using McpFunctions.Sessions.Relay;
+using McpFunctions.Sessions.State;
+using McpFunctions.Sessions.Streams;
 using Microsoft.Extensions.Options;
 using ModelContextProtocol;
 using ModelContextProtocol.AspNetCore;
@@ -31,9 +36,9 @@ public static class McpExtensions
         }
 
         // Sessions that survive scale-out: the session row, its index, stored stream events and the relay.
-        services.AddSingleton<ServerInstance>();
-        services.AddSingleton<ServerInstances>();
-        services.AddDeferredBackgroundWork<ServerInstances>();
+        services.AddSingleton<LocalInstance>();
+        services.AddSingleton<InstanceRegistry>();
+        services.AddDeferredBackgroundWork<InstanceRegistry>();
         services.AddSingleton<SessionStore>();
         services.AddSingleton<SessionIndex>();
         services.AddSingleton<SessionState>();
@@ -52,7 +57,7 @@ public static class McpExtensions
         services.AddSingleton<RequestStateProtector>();
         services.AddSingleton<LegacySseEndpoint>();
         services.AddSingleton<ISessionMigrationHandler, SessionMigration>();
-        services.AddSingleton<ISseEventStreamStore, TableEventStreamStore>();
+        services.AddSingleton<ISseEventStreamStore, EventStreamStore>();
         services.AddHttpClient(RelayPump.HttpClientName);
         services.AddTransient<IConfigureOptions<McpServerOptions>, PendingClientRequestFilters>();
         services.AddSingleton<IOptionsFactory<McpServerOptions>, ReusedServerOptions>();

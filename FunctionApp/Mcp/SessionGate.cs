@@ -1,6 +1,10 @@
 using System.Text;
 using McpFunctions.Auth;
 using McpFunctions.Hosting;
+using McpFunctions.Sessions.Cluster;
+using McpFunctions.Sessions.Relay;
+using McpFunctions.Sessions.State;
+using McpFunctions.Sessions.Streams;
 using Microsoft.Extensions.Options;
 
 namespace McpFunctions.Mcp;
@@ -19,7 +23,7 @@ public sealed class SessionGate(RequestDelegate next, IOptionsMonitor<McpOptions
     public async Task InvokeAsync(HttpContext context)
     {
         var services = context.RequestServices;
-        var self = services.GetRequiredService<ServerInstance>();
+        var self = services.GetRequiredService<LocalInstance>();
         var request = context.Request;
         if (options.CurrentValue.ExposeInstanceHeader)
         {
@@ -90,7 +94,7 @@ public sealed class SessionGate(RequestDelegate next, IOptionsMonitor<McpOptions
 
         if (HttpMethods.IsGet(request.Method))
         {
-            if (TableEventStreamStore.IsPostStreamEventId(request.Headers["Last-Event-ID"].ToString()))
+            if (EventStreamStore.IsPostStreamEventId(request.Headers["Last-Event-ID"].ToString()))
             {
                 await next(context); // the SDK replays a POST response stream from the event store
             }
@@ -142,11 +146,11 @@ public sealed class SessionGate(RequestDelegate next, IOptionsMonitor<McpOptions
         var owner = context.Request.Headers[RelayPump.RelayOwnerHeader].ToString();
         if (owner.Length > 0)
         {
-            context.User = SessionOwner.Deserialize(Encoding.UTF8.GetString(Convert.FromBase64String(owner)));
+            context.User = PrincipalClaims.Deserialize(Encoding.UTF8.GetString(Convert.FromBase64String(owner)));
         }
         else if (await sessions.GetAsync(sessionId, cancellationToken, fresh: true) is { } session)
         {
-            context.User = SessionOwner.Deserialize(session.OwnerClaims);
+            context.User = PrincipalClaims.Deserialize(session.OwnerClaims);
         }
         else
         {

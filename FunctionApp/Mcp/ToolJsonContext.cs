@@ -1,7 +1,10 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using McpFunctions.Storage;
-using McpFunctions.Tools;
+using McpFunctions.Features.Files;
+using McpFunctions.Features.Identity;
+using McpFunctions.Features.Notes;
+using McpFunctions.Features.Preferences;
+using McpFunctions.Features.Session;
 
 namespace McpFunctions.Mcp;
 

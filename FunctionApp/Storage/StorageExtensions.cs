@@ -1,5 +1,8 @@
 using Azure.Data.Tables;
 using Azure.Storage.Blobs;
+using McpFunctions.Features.Files;
+using McpFunctions.Features.Notes;
+using McpFunctions.Features.Preferences;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.Extensions.Azure;

@@ -1,0 +1,11 @@
+namespace McpFunctions.Features.Identity;
+
+/// <summary>Result of the whoami tool.</summary>
+public sealed record WhoAmI(
+    string Id,
+    string? Name,
+    string AuthenticationMethod,
+    IReadOnlyList<string> Scopes,
+    string? SessionId,
+    string? ProtocolVersion,
+    string? Client);

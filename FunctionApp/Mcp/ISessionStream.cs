@@ -1,8 +1,0 @@
-namespace McpFunctions.Mcp;
-
-/// <summary>A server-to-client stream of one session that this instance holds open.</summary>
-public interface ISessionStream
-{
-    /// <summary>Closes the stream (the session ended, or a newer stream replaced it).</summary>
-    void Close();
-}

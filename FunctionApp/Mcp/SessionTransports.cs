@@ -1,8 +1,0 @@
-namespace McpFunctions.Mcp;
-
-/// <summary>Values of <see cref="SessionEntity.Transport"/>.</summary>
-public static class SessionTransports
-{
-    public const string Streamable = "streamable";
-    public const string LegacySse = "sse";
-}

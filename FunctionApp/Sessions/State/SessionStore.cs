@@ -1,0 +1,166 @@
+using System.Collections.Concurrent;
+using Azure;
+using Azure.Data.Tables;
+using McpFunctions.Mcp;
+using McpFunctions.Storage;
+using Microsoft.Extensions.Options;
+
+namespace McpFunctions.Sessions.State;
+
+/// <summary>
+/// Session rows in Table Storage with a short-lived in-process cache. Updates are read-modify-write under the
+/// row's ETag, retried on conflict, so concurrent updates from any number of instances apply one at a time and
+/// none is lost (the Durable-Entity behaviour, without Durable Functions).
+/// </summary>
+public sealed class SessionStore(StorageTables tables, TimeProvider time, IOptionsMonitor<McpOptions> options, ILogger<SessionStore> logger)
+{
+    private const int MaxUpdateAttempts = 100;
+
+    private readonly ConcurrentDictionary<string, Cached> _cache = new(StringComparer.Ordinal);
+
+    private sealed record Cached(SessionEntity Entity, long FetchedAt);
+
+    public async Task CreateAsync(SessionEntity entity, CancellationToken cancellationToken)
+    {
+        var table = await tables.GetAsync(StorageNames.Sessions, cancellationToken);
+        var response = await table.AddEntityAsync(entity, cancellationToken);
+        entity.ETag = response.Headers.ETag ?? entity.ETag;
+        Remember(entity);
+    }
+
+    /// <summary>The session if it exists and has not expired; served from cache for <see cref="McpOptions.SessionCacheTtl"/>.</summary>
+    public async Task<SessionEntity?> GetAsync(string sessionId, CancellationToken cancellationToken, bool fresh = false)
+    {
+        if (!fresh && _cache.TryGetValue(sessionId, out var cached)
+            && time.GetElapsedTime(cached.FetchedAt) < options.CurrentValue.SessionCacheTtl)
+        {
+            return IsLive(cached.Entity) ? cached.Entity : null;
+        }
+
+        var table = await tables.GetAsync(StorageNames.Sessions, cancellationToken);
+        var response = await table.GetEntityIfExistsAsync<SessionEntity>(sessionId, SessionEntity.Row, cancellationToken: cancellationToken);
+        if (!response.HasValue)
+        {
+            _cache.TryRemove(sessionId, out _);
+            return null;
+        }
+
+        var entity = response.Value!;
+        Remember(entity);
+        return IsLive(entity) ? entity : null;
+    }
+
+    /// <summary>
+    /// Applies <paramref name="mutate"/> to the current row and writes it if the row is unchanged since it was
+    /// read; otherwise reads again and re-applies. Returns the written row, or null if the session is gone.
+    /// <paramref name="mutate"/> returns false to skip the write.
+    /// </summary>
+    public async Task<SessionEntity?> UpdateAsync(string sessionId, Func<SessionEntity, bool> mutate, CancellationToken cancellationToken)
+    {
+        var table = await tables.GetAsync(StorageNames.Sessions, cancellationToken);
+        for (var attempt = 1; ; attempt++)
+        {
+            var current = await GetAsync(sessionId, cancellationToken, fresh: attempt > 1 || !_cache.ContainsKey(sessionId));
+            if (current is null)
+            {
+                return null;
+            }
+
+            var next = current.Clone();
+            if (!mutate(next))
+            {
+                return current;
+            }
+
+            try
+            {
+                var response = await table.UpdateEntityAsync(next, current.ETag, TableUpdateMode.Replace, cancellationToken);
+                next.ETag = response.Headers.ETag ?? next.ETag;
+                Remember(next);
+                return next;
+            }
+            catch (RequestFailedException e) when (e.Status == 412 && attempt < MaxUpdateAttempts)
+            {
+                // Someone else wrote the row since we read it: back off a little (jittered) and re-apply.
+                await Task.Delay(Random.Shared.Next(1, Math.Min(5 * attempt, 50)), cancellationToken);
+            }
+            catch (RequestFailedException e) when (e.Status == 404)
+            {
+                _cache.TryRemove(sessionId, out _);
+                return null;
+            }
+        }
+    }
+
+    /// <summary>Moves last-seen and expiry forward, at most once per <see cref="McpOptions.SessionTouchInterval"/>.</summary>
+    public async Task TouchAsync(SessionEntity session, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var settings = options.CurrentValue;
+        if (now - session.LastSeenAt < settings.SessionTouchInterval)
+        {
+            return;
+        }
+
+        var table = await tables.GetAsync(StorageNames.Sessions, cancellationToken);
+        var touch = new TableEntity(session.PartitionKey, SessionEntity.Row)
+        {
+            [nameof(SessionEntity.LastSeenAt)] = now,
+            [nameof(SessionEntity.ExpiresAt)] = now + settings.SessionIdleTimeout,
+        };
+        try
+        {
+            var response = await table.UpdateEntityAsync(touch, session.ETag, TableUpdateMode.Merge, cancellationToken);
+            var next = session.Clone();
+            next.LastSeenAt = now;
+            next.ExpiresAt = now + settings.SessionIdleTimeout;
+            next.ETag = response.Headers.ETag ?? next.ETag;
+            Remember(next);
+        }
+        catch (RequestFailedException e) when (e.Status is 412 or 404)
+        {
+            // Changed or removed meanwhile: drop the cached copy; the next request reads the row again.
+            _cache.TryRemove(session.PartitionKey, out _);
+        }
+    }
+
+    public async Task<bool> DeleteAsync(string sessionId, CancellationToken cancellationToken)
+    {
+        _cache.TryRemove(sessionId, out _);
+        var table = await tables.GetAsync(StorageNames.Sessions, cancellationToken);
+        var response = await table.DeleteEntityAsync(sessionId, SessionEntity.Row, ETag.All, cancellationToken);
+        logger.LogInformation("Session {SessionId} deleted", sessionId);
+        return response.Status != 404;
+    }
+
+    /// <summary>Forgets the cached copy (another instance said the session changed or ended).</summary>
+    public void Evict(string sessionId) => _cache.TryRemove(sessionId, out _);
+
+    /// <summary>Rows whose expiry has passed, oldest first (for the sweeper).</summary>
+    public async IAsyncEnumerable<string> ExpiredAsync(int max, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var table = await tables.GetAsync(StorageNames.Sessions, cancellationToken);
+        var now = time.GetUtcNow();
+        var count = 0;
+        await foreach (var row in table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"ExpiresAt lt {now}"), select: ["PartitionKey"], cancellationToken: cancellationToken))
+        {
+            yield return row.PartitionKey;
+            if (++count >= max)
+            {
+                yield break;
+            }
+        }
+    }
+
+    /// <summary>The row as stored, expired or not, bypassing the cache.</summary>
+    public async Task<SessionEntity?> ReadRawAsync(string sessionId, CancellationToken cancellationToken)
+    {
+        var table = await tables.GetAsync(StorageNames.Sessions, cancellationToken);
+        var response = await table.GetEntityIfExistsAsync<SessionEntity>(sessionId, SessionEntity.Row, cancellationToken: cancellationToken);
+        return response.HasValue ? response.Value : null;
+    }
+
+    public bool IsLive(SessionEntity entity) => entity.ExpiresAt > time.GetUtcNow();
+
+    private void Remember(SessionEntity entity) => _cache[entity.PartitionKey] = new Cached(entity, time.GetTimestamp());
+}

@@ -1,4 +1,0 @@
-namespace McpFunctions.Storage;
-
-/// <summary>A user's preference value as tools return it.</summary>
-public sealed record Preference(string Key, string Value, DateTimeOffset UpdatedAt);

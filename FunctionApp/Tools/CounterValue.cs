@@ -1,4 +1,0 @@
-namespace McpFunctions.Tools;
-
-/// <summary>Result of session_increment.</summary>
-public sealed record CounterValue(string Key, long Value);

@@ -1,4 +1,0 @@
-namespace McpFunctions.Tools;
-
-/// <summary>Outcome of notes_import.</summary>
-public sealed record ImportResult(int Imported, IReadOnlyList<string> NoteIds);
