@@ -4,6 +4,7 @@ using System.Net.ServerSentEvents;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using McpFunctions.Sessions.Cluster;
 
 namespace McpFunctions.Tests.Fixtures;
 

@@ -8,7 +8,7 @@ using McpFunctions.Storage;
 namespace McpFunctions.Tests.Fixtures;
 
 /// <summary>Records every storage request a server makes, by putting a policy into its Azure SDK pipelines.</summary>
-public sealed class StorageRequestLog : HttpPipelineSynchronousPolicy
+internal sealed class StorageRequestLog : HttpPipelineSynchronousPolicy
 {
     public ConcurrentQueue<(string Method, string Path)> Requests { get; } = new();
 

@@ -1,7 +1,7 @@
 namespace McpFunctions.Auth;
 
 /// <summary>Sign-in settings (configuration section <c>Auth</c>).</summary>
-public sealed record AuthOptions
+internal sealed record AuthOptions
 {
     public const string SectionName = "Auth";
 

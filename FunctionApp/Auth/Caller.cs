@@ -5,7 +5,7 @@ using ModelContextProtocol;
 namespace McpFunctions.Auth;
 
 /// <summary>The signed-in user on whose behalf a tool runs; every stored row is partitioned by <see cref="PartitionKey"/>.</summary>
-public sealed record Caller(string Id, string? Name, string AuthenticationMethod, IReadOnlyList<string> Scopes)
+internal sealed record Caller(string Id, string? Name, string AuthenticationMethod, IReadOnlyList<string> Scopes)
 {
     /// <summary>Table partition key and blob name prefix for this caller's data (encoded on use; ids are short).</summary>
     public string PartitionKey => StorageKey.Encode(Id);

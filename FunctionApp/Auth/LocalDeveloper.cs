@@ -12,7 +12,7 @@ namespace McpFunctions.Auth;
 /// This is the seam that real sign-in replaces: everything downstream sees an ordinary authenticated
 /// <see cref="ClaimsPrincipal"/>. A request from any non-loopback address is not authenticated.
 /// </remarks>
-public sealed class LocalDeveloper(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder)
+internal sealed class LocalDeveloper(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "LocalDeveloper";

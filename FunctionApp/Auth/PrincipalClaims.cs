@@ -7,7 +7,7 @@ namespace McpFunctions.Auth;
 /// Stores the claims of a session's owner (no tokens), so an instance that replays a relayed request can act
 /// as that user: the SDK binds a session to its creator's subject claim and checks it on every request.
 /// </summary>
-public static class PrincipalClaims
+internal static class PrincipalClaims
 {
     private sealed record StoredClaim(string T, string V, string I);
 

@@ -5,7 +5,7 @@ using Microsoft.Extensions.Options;
 namespace McpFunctions.Auth;
 
 /// <summary>Fails closed: outside Development, with no sign-in configured, every MCP request gets 401.</summary>
-public sealed class SignInNotConfigured(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder)
+internal sealed class SignInNotConfigured(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "SignInNotConfigured";

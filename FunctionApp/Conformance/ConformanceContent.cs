@@ -1,7 +1,7 @@
 namespace McpFunctions.Conformance;
 
 /// <summary>The fixed payloads the MCP conformance suite expects from its fixture tools, resources and prompts.</summary>
-public static class ConformanceContent
+internal static class ConformanceContent
 {
     /// <summary>A 1x1 RGBA PNG.</summary>
     public const string ImageBase64 = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==";

@@ -8,7 +8,7 @@ namespace McpFunctions.Conformance;
 /// Adds the tools, resources and prompts the official MCP conformance suite calls by name. They run inside the
 /// normal app, so every scenario goes through the real middleware, session entity, event store and storage.
 /// </summary>
-public static class ConformanceFixtures
+internal static class ConformanceFixtures
 {
     public const string SettingName = "Mcp:ConformanceFixtures";
 

@@ -15,7 +15,7 @@ namespace McpFunctions.Conformance;
 /// Multi round-trip (MRTR, input-required result) fixtures. Each round is a separate stateless request; what a
 /// tool needs from an earlier round travels in its sealed request state.
 /// </summary>
-public sealed class ConformanceInputRequiredTools(RequestStateProtector states)
+internal sealed class ConformanceInputRequiredTools(RequestStateProtector states)
 {
     [McpServerTool(Name = "test_input_required_result_elicitation"), Description("Asks the user's name (elicitation key user_name), then greets them.")]
     public static string Elicitation(RequestContext<CallToolRequestParams> request)

@@ -5,7 +5,7 @@ using ModelContextProtocol.Server;
 namespace McpFunctions.Conformance;
 
 /// <summary>Prompts the conformance suite gets by name.</summary>
-public sealed class ConformancePrompts
+internal sealed class ConformancePrompts
 {
     [McpServerPrompt(Name = "test_simple_prompt", Title = "Simple Test Prompt"), Description("A simple prompt without arguments")]
     public static IEnumerable<PromptMessage> Simple() =>

@@ -5,7 +5,7 @@ using ModelContextProtocol.Server;
 namespace McpFunctions.Conformance;
 
 /// <summary>Resources the conformance suite reads and subscribes to by URI.</summary>
-public sealed class ConformanceResources
+internal sealed class ConformanceResources
 {
     [McpServerResource(UriTemplate = "test://static-text", Name = "static-text", Title = "Static Text Resource", MimeType = "text/plain")]
     [Description("A static text resource for testing")]

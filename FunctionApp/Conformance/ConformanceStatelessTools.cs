@@ -9,7 +9,7 @@ using ModelContextProtocol.Server;
 namespace McpFunctions.Conformance;
 
 /// <summary>Fixtures for the suite's 2026-07-28 stateless checks: capability enforcement, stream discipline, log gating.</summary>
-public sealed class ConformanceStatelessTools(ClientLog clientLog)
+internal sealed class ConformanceStatelessTools(ClientLog clientLog)
 {
     [McpServerTool(Name = "test_missing_capability"), Description("Needs the client's sampling capability; refuses with -32021 when the request does not declare it.")]
     public static string MissingCapability(McpServer server)

@@ -14,7 +14,7 @@ namespace McpFunctions.Conformance;
 /// Tools the MCP conformance suite calls by name. Registered only with <c>Mcp:ConformanceFixtures</c> in Development
 /// (no <c>[McpServerToolType]</c>, so assembly scanning never picks them up).
 /// </summary>
-public sealed class ConformanceTools(ClientLog clientLog)
+internal sealed class ConformanceTools(ClientLog clientLog)
 {
     [McpServerTool(Name = "test_simple_text"), Description("Returns a fixed text content block.")]
     public static string SimpleText() => "This is a simple text response for testing.";

@@ -7,7 +7,7 @@ using ModelContextProtocol.Server;
 namespace McpFunctions.Features;
 
 /// <summary><c>completion/complete</c>: suggests values for prompt arguments and resource-template variables from the caller's own data.</summary>
-public static class ArgumentCompletions
+internal static class ArgumentCompletions
 {
     public const int MaxValues = 100;
 

@@ -12,34 +12,34 @@ namespace McpFunctions.Features;
 /// Encoding (<see cref="StorageKey"/>) already makes any string safe as a key; these rules exist so that names stay
 /// portable in resource URIs and so that a model gets a precise reason instead of a surprising stored name.
 /// </remarks>
-public static class ItemName
+internal static class ItemName
 {
     public const int MaxLength = 200;
 
     /// <summary>Punctuation allowed besides letters, digits, marks and inner spaces.</summary>
     public const string AllowedPunctuation = "-_.,+=@()[]'!&$~";
 
-    /// <summary>Returns the name unchanged, or throws an <see cref="McpException"/> that says what is wrong.</summary>
+    /// <summary>Returns the name unchanged, or throws an <see cref="InvalidArgumentException"/> that says what is wrong.</summary>
     public static string Validate(string? name, string what)
     {
         if (string.IsNullOrEmpty(name))
         {
-            throw new McpException($"The {what} is required.");
+            throw new InvalidArgumentException($"The {what} is required.");
         }
 
         if (name.Length > MaxLength)
         {
-            throw new McpException($"The {what} is {name.Length} characters long; the limit is {MaxLength}.");
+            throw new InvalidArgumentException($"The {what} is {name.Length} characters long; the limit is {MaxLength}.");
         }
 
         if (name is "." or "..")
         {
-            throw new McpException($"The {what} cannot be '.' or '..'.");
+            throw new InvalidArgumentException($"The {what} cannot be '.' or '..'.");
         }
 
         if (char.IsWhiteSpace(name[0]) || char.IsWhiteSpace(name[^1]))
         {
-            throw new McpException($"The {what} cannot start or end with whitespace.");
+            throw new InvalidArgumentException($"The {what} cannot start or end with whitespace.");
         }
 
         var rejected = new SortedSet<string>(StringComparer.Ordinal);
@@ -53,7 +53,7 @@ public static class ItemName
 
         if (rejected.Count > 0)
         {
-            throw new McpException(
+            throw new InvalidArgumentException(
                 $"The {what} contains characters that are not allowed: {string.Join(", ", rejected)}. " +
                 $"Use letters, digits, spaces and {AllowedPunctuation} (no '/', '\\', '#', '?', '%' or control characters).");
         }

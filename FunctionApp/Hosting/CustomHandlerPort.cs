@@ -1,7 +1,7 @@
 namespace McpFunctions.Hosting;
 
 /// <summary>Chooses the listening address: the Functions host's port when it starts us, else --urls, else the default.</summary>
-public static class CustomHandlerPort
+internal static class CustomHandlerPort
 {
     /// <summary>Set by the Functions host on the custom handler process; the host proxies to http://127.0.0.1:{port}.</summary>
     public const string Variable = "FUNCTIONS_CUSTOMHANDLER_PORT";

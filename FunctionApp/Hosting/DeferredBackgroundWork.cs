@@ -6,7 +6,7 @@ namespace McpFunctions.Hosting;
 /// Starts the app's background services only once the app is serving, a moment after start-up, so that their
 /// storage clients, first heartbeat and first polls never delay the first request of a cold instance.
 /// </summary>
-public sealed class DeferredBackgroundWork(IServiceProvider services, IHostApplicationLifetime lifetime, ILogger<DeferredBackgroundWork> logger) : IHostedService
+internal sealed class DeferredBackgroundWork(IServiceProvider services, IHostApplicationLifetime lifetime, ILogger<DeferredBackgroundWork> logger) : IHostedService
 {
     /// <summary>How long after the app started the background services start.</summary>
     public static readonly TimeSpan Delay = TimeSpan.FromMilliseconds(500);

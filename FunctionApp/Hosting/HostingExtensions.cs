@@ -1,4 +1,5 @@
 using System.Text.Json;
+using McpFunctions.Mcp;
 using Microsoft.AspNetCore.Cors.Infrastructure;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
@@ -8,7 +9,7 @@ using Microsoft.Extensions.Options;
 
 namespace McpFunctions.Hosting;
 
-public static class HostingExtensions
+internal static class HostingExtensions
 {
     public static IServiceCollection AddHosting(this IServiceCollection services, IConfiguration configuration)
     {
@@ -24,12 +25,8 @@ public static class HostingExtensions
         services.Configure<ForwardedHeadersOptions>(o =>
             o.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto | ForwardedHeaders.XForwardedHost);
 
-        services.AddOptions<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>()
-            .Configure<IOptions<HostingOptions>>((kestrel, hosting) =>
-            {
-                kestrel.AddServerHeader = false;
-                kestrel.Limits.MaxRequestBodySize = hosting.Value.MaxRequestBodyBytes;
-            });
+        // The request body limit is set per request by RequestGuard.
+        services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(kestrel => kestrel.AddServerHeader = false);
 
         // Browser-based clients (the Inspector's web UI) call cross-origin; they must read the session id header.
         services.AddCors();
@@ -76,8 +73,8 @@ public static class HostingExtensions
         endpoints.MapGet("/", (RequestDelegate)(context => context.Response.WriteAsJsonAsync(new
         {
             name = "McpFunctions",
-            mcp = "/mcp",
-            sse = "/sse",
+            mcp = McpRoutes.StreamableHttp,
+            sse = McpRoutes.LegacySse,
             health = "/healthz",
         })));
 

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 namespace McpFunctions.Hosting;
 
 /// <summary>Listening, request limits and the Host/Origin allowlist (configuration section <c>Hosting</c>).</summary>
-public sealed record HostingOptions
+internal sealed record HostingOptions
 {
     public const string SectionName = "Hosting";
 
@@ -28,4 +28,4 @@ public sealed record HostingOptions
 
 /// <summary>Checks the data annotations on <see cref="HostingOptions"/> with source-generated code (no reflection at start-up).</summary>
 [OptionsValidator]
-public sealed partial class HostingOptionsValidator : IValidateOptions<HostingOptions>;
+internal sealed partial class HostingOptionsValidator : IValidateOptions<HostingOptions>;

@@ -1,19 +1,27 @@
 using System.Net;
+using McpFunctions.Mcp;
 using Microsoft.AspNetCore.Http.Features;
-using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Primitives;
 using Microsoft.Net.Http.Headers;
 
 namespace McpFunctions.Hosting;
 
 /// <summary>
 /// Refuses requests before any endpoint runs: unknown Host (DNS rebinding), foreign Origin, oversized body,
-/// and non-JSON posts to the MCP routes (which would otherwise fail deep inside the SDK).
+/// and non-JSON posts to the MCP routes (which would otherwise fail deep inside the SDK). It is also the one
+/// place that sets the request body limit.
 /// </summary>
-public sealed class RequestGuard(RequestDelegate next, IOptionsMonitor<HostingOptions> options, ILogger<RequestGuard> logger)
+/// <remarks>
+/// Host names are matched by ASP.NET Core's own host-filtering matcher (<see cref="HostString.MatchesAny"/>). Its
+/// middleware is not used: it checks one host and answers 400 with an HTML page, while this guard checks both the
+/// host the connection named and the forwarded one, and answers 403 with a reason, as MCP servers do for a
+/// rebinding Origin. ASP.NET Core has no Origin allowlist outside CORS (which only adds headers), so that rule is ours.
+/// </remarks>
+internal sealed class RequestGuard(RequestDelegate next, IOptionsMonitor<HostingOptions> options, ILogger<RequestGuard> logger)
 {
     private static readonly string? WebsiteHostName = Environment.GetEnvironmentVariable("WEBSITE_HOSTNAME");
 
-    public async Task InvokeAsync(HttpContext context)
+    public Task InvokeAsync(HttpContext context)
     {
         var settings = options.CurrentValue;
         var request = context.Request;
@@ -31,25 +39,24 @@ public sealed class RequestGuard(RequestDelegate next, IOptionsMonitor<HostingOp
         if (!IsAllowedHost(host, settings))
         {
             logger.LogWarning("Refused request for host {Host}", host);
-            await ErrorResponses.WriteAsync(context, StatusCodes.Status403Forbidden, "forbidden_host",
+            return ErrorResponses.WriteAsync(context, StatusCodes.Status403Forbidden, "forbidden_host",
                 $"Forbidden: the host '{host}' is not served here. Add it to Hosting:AllowedHosts if it is yours.");
-            return;
         }
 
         var origin = request.Headers.Origin.ToString();
         if (origin.Length > 0 && !IsAllowedOrigin(origin, request, settings))
         {
             logger.LogWarning("Refused request from origin {Origin}", origin);
-            await ErrorResponses.WriteAsync(context, StatusCodes.Status403Forbidden, "forbidden_origin",
+            return ErrorResponses.WriteAsync(context, StatusCodes.Status403Forbidden, "forbidden_origin",
                 $"Forbidden: requests from the origin '{origin}' are not allowed. Add it to Hosting:AllowedOrigins if it is yours.");
-            return;
         }
 
+        // A declared length over the limit is refused at once; a body without one (chunked) trips the same
+        // limit while it is read, and the exception handler answers 413.
         if (request.ContentLength > settings.MaxRequestBodyBytes)
         {
-            await ErrorResponses.WriteAsync(context, StatusCodes.Status413PayloadTooLarge, "request_too_large",
+            return ErrorResponses.WriteAsync(context, StatusCodes.Status413PayloadTooLarge, "request_too_large",
                 $"The request body is {request.ContentLength} bytes; the limit is {settings.MaxRequestBodyBytes} bytes.");
-            return;
         }
 
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodyLimit)
@@ -57,14 +64,13 @@ public sealed class RequestGuard(RequestDelegate next, IOptionsMonitor<HostingOp
             bodyLimit.MaxRequestBodySize = settings.MaxRequestBodyBytes;
         }
 
-        if (HttpMethods.IsPost(request.Method) && ErrorResponses.IsMcpPath(request.Path) && !IsJson(request.ContentType))
+        if (HttpMethods.IsPost(request.Method) && McpRoutes.IsAny(request.Path) && !IsJson(request.ContentType))
         {
-            await ErrorResponses.WriteAsync(context, StatusCodes.Status415UnsupportedMediaType, "unsupported_media_type",
+            return ErrorResponses.WriteAsync(context, StatusCodes.Status415UnsupportedMediaType, "unsupported_media_type",
                 $"Unsupported Media Type: MCP messages must be sent with 'Content-Type: application/json' (got '{request.ContentType}').");
-            return;
         }
 
-        await next(context);
+        return next(context);
     }
 
     private static void AddSecurityHeaders(IHeaderDictionary headers)
@@ -84,25 +90,11 @@ public sealed class RequestGuard(RequestDelegate next, IOptionsMonitor<HostingOp
         host.Equals("localhost", StringComparison.OrdinalIgnoreCase)
         || (IPAddress.TryParse(host.Trim('[', ']'), out var address) && IPAddress.IsLoopback(address));
 
-    internal static bool IsAllowedHost(string host, HostingOptions settings)
-    {
-        if (IsLoopbackHost(host) || host.Equals(WebsiteHostName, StringComparison.OrdinalIgnoreCase))
-        {
-            return true;
-        }
-
-        foreach (var allowed in settings.AllowedHosts)
-        {
-            if (allowed == "*"
-                || allowed.Equals(host, StringComparison.OrdinalIgnoreCase)
-                || (allowed.StartsWith("*.", StringComparison.Ordinal) && host.EndsWith(allowed[1..], StringComparison.OrdinalIgnoreCase)))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
+    /// <summary>Loopback, the app's own Azure host name, or a pattern of Hosting:AllowedHosts (exact, <c>*.example.com</c> or <c>*</c>).</summary>
+    internal static bool IsAllowedHost(string host, HostingOptions settings) =>
+        IsLoopbackHost(host)
+        || host.Equals(WebsiteHostName, StringComparison.OrdinalIgnoreCase)
+        || (settings.AllowedHosts.Length > 0 && HostString.MatchesAny(host, settings.AllowedHosts.Select(h => new StringSegment(h)).ToArray()));
 
     internal static bool IsAllowedOrigin(string origin, HttpRequest request, HostingOptions settings)
     {

@@ -1,4 +1,4 @@
 namespace McpFunctions.Hosting;
 
 /// <summary>A setting makes start-up impossible; the process prints the message and exits with code 1.</summary>
-public sealed class StartupConfigurationException(string message) : Exception(message);
+internal sealed class StartupConfigurationException(string message) : Exception(message);

@@ -5,7 +5,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 namespace McpFunctions.Hosting;
 
 /// <summary>Reports whether the Table and Blob services answer, with one cheap list call each.</summary>
-public sealed class StorageHealthCheck(TableServiceClient tables, BlobServiceClient blobs, ILogger<StorageHealthCheck> logger) : IHealthCheck
+internal sealed class StorageHealthCheck(TableServiceClient tables, BlobServiceClient blobs, ILogger<StorageHealthCheck> logger) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {

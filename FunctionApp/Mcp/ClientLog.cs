@@ -12,7 +12,7 @@ namespace McpFunctions.Mcp;
 /// Log messages for the client (<c>notifications/message</c>), filtered by the level the session set with
 /// <c>logging/setLevel</c>. The level lives on the session row, so the filter holds on every instance.
 /// </summary>
-public sealed class ClientLog(SessionStore sessions)
+internal sealed class ClientLog(SessionStore sessions)
 {
     /// <summary>Messages below this level are not sent until the client chooses a level.</summary>
     public const LoggingLevel DefaultLevel = LoggingLevel.Info;

@@ -5,7 +5,7 @@ using Microsoft.Extensions.Options;
 namespace McpFunctions.Mcp;
 
 /// <summary>MCP transport and session settings (configuration section <c>Mcp</c>).</summary>
-public sealed record McpOptions
+internal sealed record McpOptions
 {
     public const string SectionName = "Mcp";
 
@@ -31,6 +31,21 @@ public sealed record McpOptions
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:00:10")]
     public TimeSpan EventPersistDelay { get; init; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>How often a resumed POST response stream looks for newly stored events.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:00:10")]
+    public TimeSpan EventReplayPollInterval { get; init; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>
+    /// How long past <see cref="EventPersistDelay"/> a resumed stream waits for the writer's first stored events
+    /// before it concludes that nothing was stored.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:01:00")]
+    public TimeSpan EventFirstWriteGrace { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>How long a resumed stream waits without new events before it checks that the writing instance is alive.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
+    public TimeSpan EventWriterSilenceCheck { get; init; } = TimeSpan.FromSeconds(5);
 
     /// <summary>Most events stored per POST response stream; later events are still sent but cannot be replayed.</summary>
     [Range(10, 100_000)]
@@ -64,4 +79,4 @@ public sealed record McpOptions
 
 /// <summary>Checks the data annotations on <see cref="McpOptions"/> with source-generated code (no reflection at start-up).</summary>
 [OptionsValidator]
-public sealed partial class McpOptionsValidator : IValidateOptions<McpOptions>;
+internal sealed partial class McpOptionsValidator : IValidateOptions<McpOptions>;

@@ -8,7 +8,7 @@ namespace McpFunctions.Mcp;
 /// Answers <c>prompts/get</c> without a required argument with InvalidParams naming the argument, instead of the
 /// SDK binder's generic internal error.
 /// </summary>
-public static class PromptArgumentCheck
+internal static class PromptArgumentCheck
 {
     public static McpRequestHandler<GetPromptRequestParams, GetPromptResult> Filter(McpRequestHandler<GetPromptRequestParams, GetPromptResult> next) =>
         (request, cancellationToken) =>

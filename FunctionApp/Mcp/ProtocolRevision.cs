@@ -4,7 +4,7 @@ using ModelContextProtocol.Server;
 namespace McpFunctions.Mcp;
 
 /// <summary>Behaviour that differs by negotiated protocol revision (the SDK keeps its own helpers internal).</summary>
-public static class ProtocolRevision
+internal static class ProtocolRevision
 {
     public const string July2026 = "2026-07-28";
 

@@ -9,7 +9,7 @@ namespace McpFunctions.Mcp;
 /// which may reach any instance, can trust what the state says: which tool, which caller, which action, and
 /// that it is recent. A client can echo the state back but cannot forge or alter it.
 /// </summary>
-public sealed class RequestStateProtector(IDataProtectionProvider provider, TimeProvider time)
+internal sealed class RequestStateProtector(IDataProtectionProvider provider, TimeProvider time)
 {
     public static readonly TimeSpan Lifetime = TimeSpan.FromMinutes(10);
 

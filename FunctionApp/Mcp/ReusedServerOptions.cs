@@ -15,7 +15,7 @@ namespace McpFunctions.Mcp;
 /// filters exactly as stateful sessions already share the single options instance, while its own property slots
 /// keep per-server changes (the SDK sets <c>ScopeRequests</c> or the known client info on its copy) apart.
 /// </remarks>
-public sealed class ReusedServerOptions(IServiceProvider services) : IOptionsFactory<McpServerOptions>
+internal sealed class ReusedServerOptions(IServiceProvider services) : IOptionsFactory<McpServerOptions>
 {
     // The configure steps are resolved on first Create, not here: resolving them builds every tool (reflection,
     // JSON schemas), which start-up can then do in the background instead of while mapping endpoints.

@@ -13,7 +13,7 @@ namespace McpFunctions.Mcp;
 /// library (JsonSchema.Net) cannot be restored here, and the schemas the SDK generates from C# signatures use a
 /// small subset (type, enum, required, items, min/max, length), which is what this covers.
 /// </remarks>
-public static class ToolArgumentCheck
+internal static class ToolArgumentCheck
 {
     public static McpRequestHandler<CallToolRequestParams, CallToolResult> Filter(McpRequestHandler<CallToolRequestParams, CallToolResult> next) =>
         async (request, cancellationToken) =>

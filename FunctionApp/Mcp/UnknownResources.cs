@@ -5,7 +5,7 @@ using ModelContextProtocol.Server;
 namespace McpFunctions.Mcp;
 
 /// <summary><c>resources/read</c> of a URI no resource matches: the protocol's not-found error, naming the URI in its data.</summary>
-public static class UnknownResources
+internal static class UnknownResources
 {
     public static ValueTask<ReadResourceResult> ReadAsync(RequestContext<ReadResourceRequestParams> request, CancellationToken cancellationToken) =>
         throw NotFound(request.Params?.Uri ?? "", request.Server, $"Resource not found: '{request.Params?.Uri}'. List the available resources with resources/list.");

@@ -14,7 +14,7 @@ namespace McpFunctions.Storage;
 /// One blob per key (<c>key-{id}.xml</c>), written once and never overwritten. The key manager calls this
 /// interface synchronously and caches the result, so the synchronous SDK calls happen rarely.
 /// </remarks>
-public sealed class BlobXmlRepository(BlobServiceClient blobs, string containerName) : IXmlRepository
+internal sealed class BlobXmlRepository(BlobServiceClient blobs, string containerName) : IXmlRepository
 {
     private BlobContainerClient? _container;
 

@@ -1,6 +1,6 @@
 using System.Text;
 using Microsoft.AspNetCore.WebUtilities;
-using ModelContextProtocol;
+
 
 namespace McpFunctions.Storage;
 
@@ -9,31 +9,34 @@ namespace McpFunctions.Storage;
 /// Queries are always filtered to the caller's partition, so a forged cursor can at most skip rows of the
 /// caller's own data; it cannot reach another partition.
 /// </remarks>
-public static class PageCursor
+internal static class PageCursor
 {
     private const string Prefix = "c1.";
 
     public static string? Wrap(string? continuationToken) =>
         continuationToken is null ? null : Prefix + WebEncoders.Base64UrlEncode(Encoding.UTF8.GetBytes(continuationToken));
 
-    public static string? Unwrap(string? cursor, string toolName)
+    /// <summary>The continuation token inside a cursor (null for none, the first page); false when the cursor is not one of ours.</summary>
+    public static bool TryUnwrap(string? cursor, out string? continuationToken)
     {
+        continuationToken = null;
         if (string.IsNullOrEmpty(cursor))
         {
-            return null;
+            return true;
         }
 
         try
         {
             if (cursor.StartsWith(Prefix, StringComparison.Ordinal) && cursor.Length <= 2048)
             {
-                return Encoding.UTF8.GetString(WebEncoders.Base64UrlDecode(cursor[Prefix.Length..]));
+                continuationToken = Encoding.UTF8.GetString(WebEncoders.Base64UrlDecode(cursor[Prefix.Length..]));
+                return true;
             }
         }
         catch (FormatException)
         {
         }
 
-        throw new McpException($"The cursor is not valid. Pass the 'nextCursor' value from the previous {toolName} result unchanged, or omit it to start from the first page.");
+        return false;
     }
 }

@@ -4,4 +4,4 @@ using Azure.Storage.Blobs;
 namespace McpFunctions.Storage;
 
 /// <summary>The Table and Blob service clients built from one storage setting.</summary>
-public sealed record StorageClients(TableServiceClient Tables, BlobServiceClient Blobs);
+internal sealed record StorageClients(TableServiceClient Tables, BlobServiceClient Blobs);

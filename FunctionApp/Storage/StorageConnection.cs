@@ -14,7 +14,7 @@ namespace McpFunctions.Storage;
 /// and <c>__clientId</c> for a managed identity. The credential itself comes from Microsoft.Extensions.Azure,
 /// which already understands those keys.
 /// </remarks>
-public static class StorageConnection
+internal static class StorageConnection
 {
     public const string SettingName = "AzureWebJobsStorage";
 

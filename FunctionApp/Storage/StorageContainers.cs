@@ -5,7 +5,7 @@ namespace McpFunctions.Storage;
 
 /// <summary>Hands out blob container clients, creating each container on first use (once per process).</summary>
 /// <remarks>The service client itself is built on first use too, so start-up never waits for it.</remarks>
-public sealed class StorageContainers(Lazy<BlobServiceClient> service)
+internal sealed class StorageContainers(Lazy<BlobServiceClient> service)
 {
     private readonly ConcurrentDictionary<string, Task<BlobContainerClient>> _ready = new(StringComparer.Ordinal);
 

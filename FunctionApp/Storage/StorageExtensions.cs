@@ -10,7 +10,7 @@ using Microsoft.Extensions.Options;
 
 namespace McpFunctions.Storage;
 
-public static class StorageExtensions
+internal static class StorageExtensions
 {
     /// <summary>Registers the Azure clients (from Functions-style settings) and the per-user stores.</summary>
     public static IServiceCollection AddStorage(this IServiceCollection services, IConfiguration configuration)

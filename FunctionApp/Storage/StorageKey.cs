@@ -10,7 +10,7 @@ namespace McpFunctions.Storage;
 /// services, so only <c>[A-Za-z0-9-_.]</c> pass through; every other UTF-8 byte becomes <c>~XX</c>.
 /// A leading dot is escaped too, so no encoded value can be <c>.</c> or <c>..</c> as a blob path segment.
 /// </remarks>
-public static class StorageKey
+internal static class StorageKey
 {
     /// <summary>Longest encoded value accepted (Table keys allow 1 KiB).</summary>
     public const int MaxEncodedLength = 512;

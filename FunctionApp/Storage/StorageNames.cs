@@ -1,7 +1,9 @@
+using McpFunctions.Sessions.State;
+
 namespace McpFunctions.Storage;
 
 /// <summary>Logical table names; the physical name is <see cref="StorageOptions.TablePrefix"/> + logical name.</summary>
-public static class StorageNames
+internal static class StorageNames
 {
     public const string Notes = "notes";
     public const string Preferences = "preferences";

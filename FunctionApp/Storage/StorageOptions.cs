@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 namespace McpFunctions.Storage;
 
 /// <summary>Names and limits of the app's own tables and containers (configuration section <c>Storage</c>).</summary>
-public sealed record StorageOptions
+internal sealed record StorageOptions
 {
     public const string SectionName = "Storage";
 
@@ -27,4 +27,4 @@ public sealed record StorageOptions
 
 /// <summary>Checks the data annotations on <see cref="StorageOptions"/> with source-generated code (no reflection at start-up).</summary>
 [OptionsValidator]
-public sealed partial class StorageOptionsValidator : IValidateOptions<StorageOptions>;
+internal sealed partial class StorageOptionsValidator : IValidateOptions<StorageOptions>;

@@ -6,7 +6,7 @@ namespace McpFunctions.Storage;
 
 /// <summary>Hands out table clients, creating each table on first use (once per process).</summary>
 /// <remarks>The service client itself is built on first use too, so start-up never waits for it.</remarks>
-public sealed class StorageTables(Lazy<TableServiceClient> service, IOptions<StorageOptions> options)
+internal sealed class StorageTables(Lazy<TableServiceClient> service, IOptions<StorageOptions> options)
 {
     private readonly ConcurrentDictionary<string, Task<TableClient>> _ready = new(StringComparer.Ordinal);
 

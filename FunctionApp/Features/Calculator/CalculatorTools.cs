@@ -6,7 +6,7 @@ namespace McpFunctions.Features.Calculator;
 
 /// <summary>Exact arithmetic on two numbers: the smallest example of a tool, and the benchmark's subject.</summary>
 [McpServerToolType]
-public sealed class CalculatorTools
+internal sealed class CalculatorTools
 {
     private const string Operand = "A finite number (JSON number, e.g. 2, -3.5 or 1e6).";
 
@@ -28,7 +28,7 @@ public sealed class CalculatorTools
     {
         if (b == 0)
         {
-            throw new McpException("Cannot divide by zero: 'b' must be a number other than 0.");
+            throw new InvalidArgumentException("Cannot divide by zero: 'b' must be a number other than 0.");
         }
 
         return Finite(a / b, "a ÷ b");
@@ -37,5 +37,5 @@ public sealed class CalculatorTools
     private static double Finite(double result, string expression) =>
         double.IsFinite(result)
             ? result
-            : throw new McpException($"{expression} is too large to represent (it overflows a 64-bit floating-point number).");
+            : throw new InvalidArgumentException($"{expression} is too large to represent (it overflows a 64-bit floating-point number).");
 }

@@ -1,4 +1,4 @@
 namespace McpFunctions.Features.Files;
 
 /// <summary>A file's content as files_read returns it.</summary>
-public sealed record FileContentResult(string Name, string Uri, string MimeType, long Size, FileEncoding Encoding, string Content);
+internal sealed record FileContentResult(string Name, string Uri, string MimeType, long Size, FileEncoding Encoding, string Content);

@@ -11,7 +11,7 @@ namespace McpFunctions.Features.Files;
 
 /// <summary>The caller's files as MCP resources: listing, a read template, and change subscriptions.</summary>
 [McpServerResourceType]
-public sealed class FileResources
+internal sealed class FileResources
 {
     [McpServerResource(UriTemplate = FileUri.Template, Name = "file", Title = "Your file")]
     [Description("One of your files, by name (as written with files_write). Text files are returned as text, other files as base64.")]
@@ -23,7 +23,7 @@ public sealed class FileResources
         CancellationToken cancellationToken)
     {
         var caller = Caller.From(user);
-        var validName = AsProtocolError(() => ItemName.Validate(name, "file name"));
+        var validName = ItemName.Validate(name, "file name");
         var uri = FileUri.For(validName);
         var file = await files.ReadAsync(caller, validName, cancellationToken)
             ?? throw UnknownResources.NotFound(uri, server, $"Resource not found: there is no file named '{validName}'. List your files with resources/list or files_list.");
@@ -38,7 +38,7 @@ public sealed class FileResources
     {
         var caller = Caller.From(request.User);
         var files = request.Services!.GetRequiredService<UserFileStore>();
-        var page = await AsProtocolErrorAsync(() => files.ListAsync(caller, 100, request.Params?.Cursor, cancellationToken));
+        var page = await files.ListAsync(caller, 100, request.Params?.Cursor, cancellationToken);
         return new ListResourcesResult
         {
             Resources = page.Files.Select(f => new Resource
@@ -50,29 +50,5 @@ public sealed class FileResources
             }).ToList(),
             NextCursor = page.NextCursor,
         };
-    }
-
-    internal static T AsProtocolError<T>(Func<T> action)
-    {
-        try
-        {
-            return action();
-        }
-        catch (McpException e) when (e is not McpProtocolException)
-        {
-            throw new McpProtocolException(e.Message, McpErrorCode.InvalidParams);
-        }
-    }
-
-    private static async Task<T> AsProtocolErrorAsync<T>(Func<Task<T>> action)
-    {
-        try
-        {
-            return await action();
-        }
-        catch (McpException e) when (e is not McpProtocolException)
-        {
-            throw new McpProtocolException(e.Message, McpErrorCode.InvalidParams);
-        }
     }
 }

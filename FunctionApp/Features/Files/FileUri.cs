@@ -1,7 +1,7 @@
 namespace McpFunctions.Features.Files;
 
 /// <summary>Resource URIs of user files: <c>files:///{name}</c>, the name percent-encoded.</summary>
-public static class FileUri
+internal static class FileUri
 {
     public const string Prefix = "files:///";
     public const string Template = "files:///{name}";

@@ -9,7 +9,7 @@ namespace McpFunctions.Features.Files;
 
 /// <summary>The user's files in Blob Storage (the R2 role); each is also the resource <c>files:///{name}</c>.</summary>
 [McpServerToolType]
-public sealed class FilesTools(UserFileStore files, SessionNotifier notifier)
+internal sealed class FilesTools(UserFileStore files, SessionNotifier notifier)
 {
     private const string NameDescription =
         "File name, 1-200 characters: letters, digits, spaces and - _ . , + = @ ( ) [ ] ' ! & $ ~ (no '/', '#', '?' or '%'), e.g. 'meeting notes.md'.";
@@ -50,7 +50,7 @@ public sealed class FilesTools(UserFileStore files, SessionNotifier notifier)
         var caller = Caller.From(user);
         var validName = ItemName.Validate(name, "file name");
         var file = await files.ReadAsync(caller, validName, cancellationToken)
-            ?? throw new McpException($"There is no file named '{validName}'. Use files_list to see your files.");
+            ?? throw new NotFoundException($"There is no file named '{validName}'. Use files_list to see your files.");
         var isText = UserFileStore.IsTextual(file.File.MimeType);
         return new FileContentResult(
             file.File.Name,
@@ -72,7 +72,7 @@ public sealed class FilesTools(UserFileStore files, SessionNotifier notifier)
         var caller = Caller.From(user);
         if (pageSize is < 1 or > 200)
         {
-            throw new McpException($"pageSize must be between 1 and 200 (got {pageSize}).");
+            throw new InvalidArgumentException($"pageSize must be between 1 and 200 (got {pageSize}).");
         }
 
         var page = await files.ListAsync(caller, pageSize, cursor, cancellationToken);
@@ -108,7 +108,7 @@ public sealed class FilesTools(UserFileStore files, SessionNotifier notifier)
         }
         catch (FormatException)
         {
-            throw new McpException("'content' is not valid base64. Encode the bytes with the standard base64 alphabet (A-Z, a-z, 0-9, '+', '/'), or use encoding 'text'.");
+            throw new InvalidArgumentException("'content' is not valid base64. Encode the bytes with the standard base64 alphabet (A-Z, a-z, 0-9, '+', '/'), or use encoding 'text'.");
         }
     }
 
@@ -116,7 +116,7 @@ public sealed class FilesTools(UserFileStore files, SessionNotifier notifier)
     {
         if (!Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(mimeType, out var parsed) || parsed.MediaType.Value?.Contains('/') != true || mimeType.Length > 100)
         {
-            throw new McpException($"'{mimeType}' is not a MIME type; use the form 'type/subtype', e.g. 'text/plain'.");
+            throw new InvalidArgumentException($"'{mimeType}' is not a MIME type; use the form 'type/subtype', e.g. 'text/plain'.");
         }
 
         return mimeType;

@@ -12,7 +12,7 @@ namespace McpFunctions.Features.Files;
 /// <c>resources/subscribe</c> and <c>unsubscribe</c>: recorded on the session row and in the caller's index, so any
 /// instance finds the subscribers of a changed resource.
 /// </summary>
-public static class ResourceSubscriptions
+internal static class ResourceSubscriptions
 {
     public const int MaxSubscriptionsPerSession = 100;
 
@@ -68,7 +68,7 @@ public static class ResourceSubscriptions
         var caller = Caller.From(user);
         if (FileUri.TryParse(uri, out var name))
         {
-            return (caller, FileUri.For(FileResources.AsProtocolError(() => ItemName.Validate(name, "file name"))));
+            return (caller, FileUri.For(ItemName.Validate(name, "file name")));
         }
 
         if (uri is not null && server.ServerOptions.ResourceCollection is { } resources

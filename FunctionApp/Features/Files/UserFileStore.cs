@@ -10,7 +10,7 @@ using ModelContextProtocol;
 namespace McpFunctions.Features.Files;
 
 /// <summary>Per-caller files in one blob container (the R2 role): blob name = caller partition key + '/' + encoded file name.</summary>
-public sealed class UserFileStore(StorageContainers containers, IOptions<StorageOptions> options)
+internal sealed class UserFileStore(StorageContainers containers, IOptions<StorageOptions> options)
 {
     private static readonly FileExtensionContentTypeProvider ContentTypes = new();
 
@@ -34,7 +34,7 @@ public sealed class UserFileStore(StorageContainers containers, IOptions<Storage
         var size = content.ToMemory().Length;
         if (size > MaxFileBytes)
         {
-            throw new McpException($"The file is {size} bytes; the limit is {MaxFileBytes} bytes.");
+            throw new InvalidArgumentException($"The file is {size} bytes; the limit is {MaxFileBytes} bytes.");
         }
 
         var blob = await BlobAsync(caller, name, cancellationToken);
@@ -80,7 +80,7 @@ public sealed class UserFileStore(StorageContainers containers, IOptions<Storage
 
     public async Task<UserFilePage> ListAsync(Caller caller, int pageSize, string? cursor, CancellationToken cancellationToken)
     {
-        var continuation = PageCursor.Unwrap(cursor, "files_list");
+        var continuation = ListCursor.Unwrap(cursor, "files_list");
         var container = await containers.GetAsync(options.Value.FilesContainer, cancellationToken);
         var prefix = caller.PartitionKey + "/";
         try
@@ -99,7 +99,7 @@ public sealed class UserFileStore(StorageContainers containers, IOptions<Storage
         }
         catch (RequestFailedException e) when (e.Status == 400 && continuation is not null)
         {
-            throw new McpException("The cursor is not valid for this list. Omit it to start from the first page.");
+            throw ListCursor.NotForThisList();
         }
 
         return new UserFilePage([], null);

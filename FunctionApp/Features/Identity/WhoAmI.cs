@@ -1,7 +1,7 @@
 namespace McpFunctions.Features.Identity;
 
 /// <summary>Result of the whoami tool.</summary>
-public sealed record WhoAmI(
+internal sealed record WhoAmI(
     string Id,
     string? Name,
     string AuthenticationMethod,

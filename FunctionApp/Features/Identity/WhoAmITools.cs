@@ -7,7 +7,7 @@ namespace McpFunctions.Features.Identity;
 
 /// <summary>Tells the model (and the developer) who the server thinks is calling.</summary>
 [McpServerToolType]
-public sealed class WhoAmITools
+internal sealed class WhoAmITools
 {
     [McpServerTool(Name = "whoami", Title = "Who am I", ReadOnly = true, Idempotent = true, OpenWorld = false, UseStructuredContent = true)]
     [Description("Returns the signed-in identity this server acts for (id, name, sign-in method, granted scopes) and the current MCP session and protocol version.")]

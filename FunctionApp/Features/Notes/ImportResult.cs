@@ -1,4 +1,4 @@
 namespace McpFunctions.Features.Notes;
 
 /// <summary>Outcome of notes_import.</summary>
-public sealed record ImportResult(int Imported, IReadOnlyList<string> NoteIds);
+internal sealed record ImportResult(int Imported, IReadOnlyList<string> NoteIds);

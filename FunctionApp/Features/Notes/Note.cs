@@ -3,7 +3,7 @@ using System.ComponentModel;
 namespace McpFunctions.Features.Notes;
 
 /// <summary>A user's note as tools return it.</summary>
-public sealed record Note(
+internal sealed record Note(
     [property: Description("Note id; pass it to notes_get, notes_update or notes_delete.")] string Id,
     string Title,
     string Body,
@@ -12,6 +12,6 @@ public sealed record Note(
     DateTimeOffset UpdatedAt);
 
 /// <summary>One page of notes, newest first.</summary>
-public sealed record NotePage(
+internal sealed record NotePage(
     IReadOnlyList<Note> Notes,
     [property: Description("Pass as 'cursor' to get the next page; null when this is the last page.")] string? NextCursor);

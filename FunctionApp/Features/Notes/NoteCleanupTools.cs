@@ -11,7 +11,7 @@ namespace McpFunctions.Features.Notes;
 
 /// <summary>Destructive work that runs only after the user confirms it through the client.</summary>
 [McpServerToolType]
-public sealed class NoteCleanupTools(NoteStore notes, RequestStateProtector requestStates, ILogger<NoteCleanupTools> logger)
+internal sealed class NoteCleanupTools(NoteStore notes, RequestStateProtector requestStates, ILogger<NoteCleanupTools> logger)
 {
     public const string ToolName = "notes_delete_all";
     public const string ConfirmField = "confirm";
@@ -37,7 +37,7 @@ public sealed class NoteCleanupTools(NoteStore notes, RequestStateProtector requ
         if (parameters?.RequestState is { } state)
         {
             var sealedState = requestStates.Unprotect(state, ToolName, caller.Id)
-                ?? throw new McpException("The confirmation has expired or is not valid. Call notes_delete_all again to be asked once more.");
+                ?? throw new InvalidArgumentException("The confirmation has expired or is not valid. Call notes_delete_all again to be asked once more.");
             if (!Confirmed(parameters.InputResponses))
             {
                 return "Not confirmed: no notes were deleted.";
@@ -56,7 +56,7 @@ public sealed class NoteCleanupTools(NoteStore notes, RequestStateProtector requ
 
         if (server.ClientCapabilities?.Elicitation is null)
         {
-            throw new McpException(
+            throw new InvalidArgumentException(
                 "Deleting all notes needs the user's confirmation, and this client cannot ask for it (no elicitation support). " +
                 "Delete notes one by one with notes_delete, or use a client that supports elicitation.");
         }

@@ -4,7 +4,7 @@ using Azure.Data.Tables;
 namespace McpFunctions.Features.Notes;
 
 /// <summary>Row in the notes table: PartitionKey = caller, RowKey = note id.</summary>
-public sealed class NoteEntity : ITableEntity
+internal sealed class NoteEntity : ITableEntity
 {
     public string PartitionKey { get; set; } = "";
     public string RowKey { get; set; } = "";

@@ -14,7 +14,7 @@ namespace McpFunctions.Features.Notes;
 
 /// <summary>Long-running work: imports many notes from one of the user's files, reporting progress per note.</summary>
 [McpServerToolType]
-public sealed class NoteImportTools(NoteStore notes, UserFileStore files, ClientLog clientLog, ILogger<NoteImportTools> logger)
+internal sealed class NoteImportTools(NoteStore notes, UserFileStore files, ClientLog clientLog, ILogger<NoteImportTools> logger)
 {
     public const int MaxNotesPerImport = 1_000;
     public const string ToolName = "notes_import";
@@ -35,17 +35,17 @@ public sealed class NoteImportTools(NoteStore notes, UserFileStore files, Client
         var caller = Caller.From(user);
         var name = ItemName.Validate(fileName, "file name");
         var file = await files.ReadAsync(caller, name, cancellationToken)
-            ?? throw new McpException($"There is no file named '{name}'. Store it first with files_write, or check files_list.");
+            ?? throw new NotFoundException($"There is no file named '{name}'. Store it first with files_write, or check files_list.");
 
         var entries = Parse(file.Content.ToString());
         if (entries.Count == 0)
         {
-            throw new McpException($"'{name}' contains no notes. Use a JSON array of {{\"title\", \"body\", \"tags\"}} or entries separated by '---' lines.");
+            throw new InvalidArgumentException($"'{name}' contains no notes. Use a JSON array of {{\"title\", \"body\", \"tags\"}} or entries separated by '---' lines.");
         }
 
         if (entries.Count > MaxNotesPerImport)
         {
-            throw new McpException($"'{name}' has {entries.Count} entries; one import takes at most {MaxNotesPerImport}. Split the file.");
+            throw new InvalidArgumentException($"'{name}' has {entries.Count} entries; one import takes at most {MaxNotesPerImport}. Split the file.");
         }
 
         var validated = entries.Select((e, i) => Validate(e, i + 1)).ToArray();
@@ -85,9 +85,9 @@ public sealed class NoteImportTools(NoteStore notes, UserFileStore files, Client
                 NoteRules.ValidateBody(entry.Body),
                 NoteRules.ValidateTags(entry.Tags));
         }
-        catch (McpException e)
+        catch (InvalidArgumentException e)
         {
-            throw new McpException($"Entry {position} cannot be imported, so nothing was imported: {e.Message}");
+            throw new InvalidArgumentException($"Entry {position} cannot be imported, so nothing was imported: {e.Message}");
         }
     }
 
@@ -107,7 +107,7 @@ public sealed class NoteImportTools(NoteStore notes, UserFileStore files, Client
             {
                 if (item.ValueKind != JsonValueKind.Object)
                 {
-                    throw new McpException($"Entry {result.Count + 1} is not a JSON object with 'title', 'body' and 'tags'.");
+                    throw new InvalidArgumentException($"Entry {result.Count + 1} is not a JSON object with 'title', 'body' and 'tags'.");
                 }
 
                 result.Add(new ParsedEntry(
@@ -122,7 +122,7 @@ public sealed class NoteImportTools(NoteStore notes, UserFileStore files, Client
         }
         catch (JsonException e)
         {
-            throw new McpException($"The file starts with '[' but is not valid JSON: {e.Message}");
+            throw new InvalidArgumentException($"The file starts with '[' but is not valid JSON: {e.Message}");
         }
     }
 

@@ -11,7 +11,7 @@ namespace McpFunctions.Features.Notes;
 
 /// <summary>Ready-made prompts over the user's notes and files.</summary>
 [McpServerPromptType]
-public sealed class NotePrompts(NoteStore notes, UserFileStore files)
+internal sealed class NotePrompts(NoteStore notes, UserFileStore files)
 {
     private const int MaxNotesInPrompt = 50;
 
@@ -28,7 +28,7 @@ public sealed class NotePrompts(NoteStore notes, UserFileStore files)
         {
             null or "" or "bullets" => "a bulleted list grouped by theme",
             "paragraph" => "two or three short paragraphs",
-            _ => throw new McpProtocolException($"style must be 'bullets' or 'paragraph' (got '{style}').", McpErrorCode.InvalidParams),
+            _ => throw new InvalidArgumentException($"style must be 'bullets' or 'paragraph' (got '{style}')."),
         };
 
         var validTag = tag is null ? null : ValidateTag(tag);
@@ -66,7 +66,7 @@ public sealed class NotePrompts(NoteStore notes, UserFileStore files)
     {
         if (string.IsNullOrWhiteSpace(topic) || topic.Length > 500)
         {
-            throw new McpProtocolException("topic is required and must be at most 500 characters.", McpErrorCode.InvalidParams);
+            throw new InvalidArgumentException("topic is required and must be at most 500 characters.");
         }
 
         var tagText = string.IsNullOrWhiteSpace(tags) ? "Choose one to three fitting tags." : $"Use the tags: {tags}.";
@@ -93,21 +93,13 @@ public sealed class NotePrompts(NoteStore notes, UserFileStore files)
         CancellationToken cancellationToken = default)
     {
         var caller = Caller.From(user);
-        string validName;
-        try
-        {
-            validName = ItemName.Validate(name, "file name");
-        }
-        catch (McpException e)
-        {
-            throw new McpProtocolException(e.Message, McpErrorCode.InvalidParams);
-        }
+        var validName = ItemName.Validate(name, "file name");
 
         var file = await files.ReadAsync(caller, validName, cancellationToken)
-            ?? throw new McpProtocolException($"There is no file named '{validName}'.", McpErrorCode.InvalidParams);
+            ?? throw new NotFoundException($"There is no file named '{validName}'.");
         if (!UserFileStore.IsTextual(file.File.MimeType))
         {
-            throw new McpProtocolException($"'{validName}' is {file.File.MimeType}; review_file works on text files only.", McpErrorCode.InvalidParams);
+            throw new InvalidArgumentException($"'{validName}' is {file.File.MimeType}; review_file works on text files only.");
         }
 
         return
@@ -132,15 +124,5 @@ public sealed class NotePrompts(NoteStore notes, UserFileStore files)
         ];
     }
 
-    private static string ValidateTag(string tag)
-    {
-        try
-        {
-            return NoteRules.ValidateTags([tag])[0];
-        }
-        catch (McpException e)
-        {
-            throw new McpProtocolException(e.Message, McpErrorCode.InvalidParams);
-        }
-    }
+    private static string ValidateTag(string tag) => NoteRules.ValidateTags([tag])[0];
 }

@@ -5,7 +5,7 @@ using ModelContextProtocol;
 namespace McpFunctions.Features.Notes;
 
 /// <summary>Limits, id format and tag rules for notes, shared by the store and the tools' descriptions.</summary>
-public static partial class NoteRules
+internal static partial class NoteRules
 {
     public const int MaxTitleLength = 200;
     public const int MaxBodyLength = 30_000;
@@ -39,7 +39,7 @@ public static partial class NoteRules
     {
         if (string.IsNullOrEmpty(id) || !IdPattern().IsMatch(id))
         {
-            throw new McpException(
+            throw new InvalidArgumentException(
                 $"'{Truncate(id)}' is not a note id. Ids look like 'kq3m0z1ab-7x2fd'; get them from notes_list or notes_search.");
         }
 
@@ -50,13 +50,13 @@ public static partial class NoteRules
     {
         if (string.IsNullOrWhiteSpace(title))
         {
-            throw new McpException("The note title is required and cannot be blank.");
+            throw new InvalidArgumentException("The note title is required and cannot be blank.");
         }
 
         title = title.Trim();
         if (title.Length > MaxTitleLength)
         {
-            throw new McpException($"The note title is {title.Length} characters long; the limit is {MaxTitleLength}.");
+            throw new InvalidArgumentException($"The note title is {title.Length} characters long; the limit is {MaxTitleLength}.");
         }
 
         RejectControlCharacters(title, "title", allowNewlines: false);
@@ -68,7 +68,7 @@ public static partial class NoteRules
         body ??= "";
         if (body.Length > MaxBodyLength)
         {
-            throw new McpException($"The note body is {body.Length} characters long; the limit is {MaxBodyLength}. Split it into several notes or store it with files_write.");
+            throw new InvalidArgumentException($"The note body is {body.Length} characters long; the limit is {MaxBodyLength}. Split it into several notes or store it with files_write.");
         }
 
         RejectControlCharacters(body, "body", allowNewlines: true);
@@ -83,7 +83,7 @@ public static partial class NoteRules
             var tag = (raw ?? "").Trim().ToLowerInvariant();
             if (!TagPattern().IsMatch(tag))
             {
-                throw new McpException(
+                throw new InvalidArgumentException(
                     $"Tag '{Truncate(raw)}' is not valid: tags are 1-{MaxTagLength} characters of a-z, 0-9, '-' or '_'.");
             }
 
@@ -95,7 +95,7 @@ public static partial class NoteRules
 
         if (result.Count > MaxTags)
         {
-            throw new McpException($"A note can have at most {MaxTags} tags; {result.Count} were given.");
+            throw new InvalidArgumentException($"A note can have at most {MaxTags} tags; {result.Count} were given.");
         }
 
         return result;
@@ -107,7 +107,7 @@ public static partial class NoteRules
         {
             if (char.IsControl(c) && !(allowNewlines && c is '\n' or '\r' or '\t'))
             {
-                throw new McpException($"The note {field} contains the control character U+{(int)c:X4}; remove it.");
+                throw new InvalidArgumentException($"The note {field} contains the control character U+{(int)c:X4}; remove it.");
             }
         }
     }

@@ -7,7 +7,7 @@ using ModelContextProtocol;
 namespace McpFunctions.Features.Notes;
 
 /// <summary>Notes in Table Storage, one row per note, partitioned by caller.</summary>
-public sealed class NoteStore(StorageTables tables, TimeProvider time)
+internal sealed class NoteStore(StorageTables tables, TimeProvider time)
 {
     /// <summary>Search reads at most this many rows of a caller's partition (Table Storage has no substring index).</summary>
     public const int MaxSearchScan = 5_000;
@@ -41,7 +41,7 @@ public sealed class NoteStore(StorageTables tables, TimeProvider time)
 
     public async Task<NotePage> ListAsync(Caller caller, int pageSize, string? cursor, CancellationToken cancellationToken)
     {
-        var continuation = PageCursor.Unwrap(cursor, "notes_list");
+        var continuation = ListCursor.Unwrap(cursor, "notes_list");
         var table = await tables.GetAsync(StorageNames.Notes, cancellationToken);
         var pages = table.QueryAsync<NoteEntity>(e => e.PartitionKey == caller.PartitionKey, pageSize, cancellationToken: cancellationToken)
             .AsPages(continuation, pageSize);
@@ -54,7 +54,7 @@ public sealed class NoteStore(StorageTables tables, TimeProvider time)
         }
         catch (RequestFailedException e) when (e.Status == 400 && continuation is not null)
         {
-            throw new McpException("The cursor is not valid for this list. Omit it to start from the first page.");
+            throw ListCursor.NotForThisList();
         }
 
         return new NotePage([], null);
@@ -121,6 +121,10 @@ public sealed class NoteStore(StorageTables tables, TimeProvider time)
             catch (RequestFailedException e) when (e.Status == 412 && attempt < MaxUpdateAttempts)
             {
                 // Someone else changed the note between our read and write: read again and re-apply.
+            }
+            catch (RequestFailedException e) when (e.Status == 412)
+            {
+                throw new ConflictException($"Note '{id}' was changed concurrently by other requests {MaxUpdateAttempts} times in a row; nothing was changed. Retry.");
             }
             catch (RequestFailedException e) when (e.Status == 404)
             {

@@ -9,7 +9,7 @@ namespace McpFunctions.Features.Notes;
 
 /// <summary>The user's notes: short structured records in Table Storage (the D1 role).</summary>
 [McpServerToolType]
-public sealed class NotesTools(NoteStore notes)
+internal sealed class NotesTools(NoteStore notes)
 {
     [McpServerTool(Name = "notes_add", Title = "Add a note", Destructive = false, Idempotent = false, OpenWorld = false, UseStructuredContent = true)]
     [Description("Creates a new private note for the signed-in user and returns it with its id. Each call creates a separate note, even with the same title.")]
@@ -47,7 +47,7 @@ public sealed class NotesTools(NoteStore notes)
         var caller = Caller.From(user);
         if (pageSize is < 1 or > 100)
         {
-            throw new McpException($"pageSize must be between 1 and 100 (got {pageSize}).");
+            throw new InvalidArgumentException($"pageSize must be between 1 and 100 (got {pageSize}).");
         }
 
         return await notes.ListAsync(caller, pageSize, cursor, cancellationToken);
@@ -65,17 +65,17 @@ public sealed class NotesTools(NoteStore notes)
         var caller = Caller.From(user);
         if (text is { Length: > 200 })
         {
-            throw new McpException($"text is {text.Length} characters long; the limit is 200.");
+            throw new InvalidArgumentException($"text is {text.Length} characters long; the limit is 200.");
         }
 
         if (string.IsNullOrWhiteSpace(text) && tag is null)
         {
-            throw new McpException("Give 'text', 'tag' or both. To see every note use notes_list.");
+            throw new InvalidArgumentException("Give 'text', 'tag' or both. To see every note use notes_list.");
         }
 
         if (limit is < 1 or > 50)
         {
-            throw new McpException($"limit must be between 1 and 50 (got {limit}).");
+            throw new InvalidArgumentException($"limit must be between 1 and 50 (got {limit}).");
         }
 
         var validTag = tag is null ? null : NoteRules.ValidateTags([tag])[0];
@@ -96,7 +96,7 @@ public sealed class NotesTools(NoteStore notes)
         NoteRules.ValidateId(id);
         if (title is null && body is null && tags is null)
         {
-            throw new McpException("Nothing to change: give at least one of 'title', 'body' or 'tags'.");
+            throw new InvalidArgumentException("Nothing to change: give at least one of 'title', 'body' or 'tags'.");
         }
 
         return await notes.UpdateAsync(
@@ -121,6 +121,6 @@ public sealed class NotesTools(NoteStore notes)
         return deleted ? $"Deleted note {id}." : $"There was no note {id}; nothing was deleted.";
     }
 
-    private static McpException NotFound(string id) =>
+    private static NotFoundException NotFound(string id) =>
         new($"No note with id '{id}' exists for you. Use notes_list or notes_search to find the right id.");
 }

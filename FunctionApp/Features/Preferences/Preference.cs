@@ -1,4 +1,4 @@
 namespace McpFunctions.Features.Preferences;
 
 /// <summary>A user's preference value as tools return it.</summary>
-public sealed record Preference(string Key, string Value, DateTimeOffset UpdatedAt);
+internal sealed record Preference(string Key, string Value, DateTimeOffset UpdatedAt);

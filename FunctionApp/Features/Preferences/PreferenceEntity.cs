@@ -4,7 +4,7 @@ using Azure.Data.Tables;
 namespace McpFunctions.Features.Preferences;
 
 /// <summary>Row in the preferences table: PartitionKey = caller, RowKey = encoded key.</summary>
-public sealed class PreferenceEntity : ITableEntity
+internal sealed class PreferenceEntity : ITableEntity
 {
     public string PartitionKey { get; set; } = "";
     public string RowKey { get; set; } = "";

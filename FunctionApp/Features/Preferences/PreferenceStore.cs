@@ -6,7 +6,7 @@ using ModelContextProtocol;
 namespace McpFunctions.Features.Preferences;
 
 /// <summary>Key/value preferences per caller in Table Storage (the KV role).</summary>
-public sealed class PreferenceStore(StorageTables tables, TimeProvider time)
+internal sealed class PreferenceStore(StorageTables tables, TimeProvider time)
 {
     public const int MaxValueLength = 8_000;
     public const int MaxPreferences = 500;
@@ -15,12 +15,12 @@ public sealed class PreferenceStore(StorageTables tables, TimeProvider time)
     {
         if (value is null)
         {
-            throw new McpException("The preference value is required; use preferences_delete to remove a preference.");
+            throw new InvalidArgumentException("The preference value is required; use preferences_delete to remove a preference.");
         }
 
         if (value.Length > MaxValueLength)
         {
-            throw new McpException($"The preference value is {value.Length} characters long; the limit is {MaxValueLength}.");
+            throw new InvalidArgumentException($"The preference value is {value.Length} characters long; the limit is {MaxValueLength}.");
         }
 
         return value;
@@ -58,7 +58,7 @@ public sealed class PreferenceStore(StorageTables tables, TimeProvider time)
 
         if (await CountAsync(caller, cancellationToken) >= MaxPreferences)
         {
-            throw new McpException($"You already have {MaxPreferences} preferences, the limit. Delete some with preferences_delete first.");
+            throw new InvalidArgumentException($"You already have {MaxPreferences} preferences, the limit. Delete some with preferences_delete first.");
         }
 
         await table.UpsertEntityAsync(entity, Azure.Data.Tables.TableUpdateMode.Replace, cancellationToken);

@@ -8,7 +8,7 @@ namespace McpFunctions.Features.Preferences;
 
 /// <summary>Small key/value settings per user in Table Storage (the KV role).</summary>
 [McpServerToolType]
-public sealed class PreferencesTools(PreferenceStore preferences)
+internal sealed class PreferencesTools(PreferenceStore preferences)
 {
     private const string KeyDescription =
         "Preference key, 1-200 characters: letters, digits, spaces and - _ . , + = @ ( ) [ ] ' ! & $ ~ (no '/', '#', '?'). Case-sensitive, e.g. 'reply.language'.";
@@ -23,7 +23,7 @@ public sealed class PreferencesTools(PreferenceStore preferences)
         var caller = Caller.From(user);
         var name = ItemName.Validate(key, "preference key");
         return await preferences.GetAsync(caller, name, cancellationToken)
-            ?? throw new McpException($"No preference '{name}' is set. Use preferences_list to see the keys that exist.");
+            ?? throw new NotFoundException($"No preference '{name}' is set. Use preferences_list to see the keys that exist.");
     }
 
     [McpServerTool(Name = "preferences_set", Title = "Set a preference", Destructive = true, Idempotent = true, OpenWorld = false, UseStructuredContent = true)]

@@ -1,4 +1,4 @@
 namespace McpFunctions.Features.Session;
 
 /// <summary>Result of session_increment.</summary>
-public sealed record CounterValue(string Key, long Value);
+internal sealed record CounterValue(string Key, long Value);

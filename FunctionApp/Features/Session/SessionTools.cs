@@ -1,6 +1,5 @@
 using System.ComponentModel;
 using System.Text.Json;
-using McpFunctions.Sessions.State;
 using ModelContextProtocol;
 using ModelContextProtocol.Server;
 
@@ -8,7 +7,7 @@ namespace McpFunctions.Features.Session;
 
 /// <summary>Scratch values that live exactly as long as the MCP session, on whichever instance serves it.</summary>
 [McpServerToolType]
-public sealed class SessionTools(SessionState state)
+internal sealed class SessionTools(SessionState state)
 {
     private const string KeyDescription = "Name of the value, 1-200 characters: letters, digits, spaces and - _ . , + = @ ( ) [ ] ' ! & $ ~.";
 
@@ -28,7 +27,7 @@ public sealed class SessionTools(SessionState state)
         ItemName.Validate(key, "key");
         return all.TryGetValue(key, out var value)
             ? new Dictionary<string, JsonElement> { [key] = value }
-            : throw new McpException($"This session has no value '{key}'. Call session_get without a key to see all values.");
+            : throw new NotFoundException($"This session has no value '{key}'. Call session_get without a key to see all values.");
     }
 
     [McpServerTool(Name = "session_set", Title = "Set a session value", Destructive = true, Idempotent = true, OpenWorld = false)]
@@ -42,7 +41,7 @@ public sealed class SessionTools(SessionState state)
         ItemName.Validate(key, "key");
         if (value.Length > 8_000)
         {
-            throw new McpException($"The value is {value.Length} characters long; the limit is 8,000.");
+            throw new InvalidArgumentException($"The value is {value.Length} characters long; the limit is 8,000.");
         }
 
         await state.UpdateAsync<string>(server.SessionId, key, _ => value, cancellationToken);
@@ -60,7 +59,7 @@ public sealed class SessionTools(SessionState state)
         ItemName.Validate(key, "key");
         var value = await state.UpdateAsync<long>(server.SessionId, key, current =>
             current > 0 && by > long.MaxValue - current || current < 0 && by < long.MinValue - current
-                ? throw new McpException($"Adding {by} to '{key}' ({current}) would overflow a 64-bit integer.")
+                ? throw new InvalidArgumentException($"Adding {by} to '{key}' ({current}) would overflow a 64-bit integer.")
                 : current + by,
             cancellationToken);
         return new CounterValue(key, value);

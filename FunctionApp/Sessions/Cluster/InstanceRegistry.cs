@@ -10,7 +10,7 @@ namespace McpFunctions.Sessions.Cluster;
 /// The app's live instances: each records a heartbeat row; relays and session-end broadcasts go to the
 /// instances seen alive recently.
 /// </summary>
-public sealed class InstanceRegistry(StorageTables tables, LocalInstance self, TimeProvider time, IOptionsMonitor<McpOptions> options, ILogger<InstanceRegistry> logger)
+internal sealed class InstanceRegistry(StorageTables tables, LocalInstance self, TimeProvider time, IOptionsMonitor<McpOptions> options, ILogger<InstanceRegistry> logger)
     : BackgroundService
 {
     private const string Partition = "instances";

@@ -6,13 +6,10 @@ using Microsoft.AspNetCore.WebUtilities;
 namespace McpFunctions.Sessions.Cluster;
 
 /// <summary>This process among the app's instances: its id, and how to reach its own HTTP listener for relayed requests.</summary>
-public sealed class LocalInstance(IServer server)
+internal sealed class LocalInstance(IServer server)
 {
     /// <summary>Random per process start; instances never reuse an id, so a restarted process starts with an empty inbox.</summary>
     public string Id { get; } = WebEncoders.Base64UrlEncode(RandomNumberGenerator.GetBytes(9));
-
-    /// <summary>Proves that a request to this process's own listener came from its relay pump, not from a client.</summary>
-    public string RelaySecret { get; } = WebEncoders.Base64UrlEncode(RandomNumberGenerator.GetBytes(32));
 
     /// <summary>A loopback URL of this process's listener (the first bound address, rewritten to 127.0.0.1).</summary>
     public Uri LocalBaseAddress
@@ -30,7 +27,4 @@ public sealed class LocalInstance(IServer server)
             return uri.Uri;
         }
     }
-
-    public bool IsRelaySecret(string? value) =>
-        value is not null && CryptographicOperations.FixedTimeEquals(System.Text.Encoding.ASCII.GetBytes(value), System.Text.Encoding.ASCII.GetBytes(RelaySecret));
 }

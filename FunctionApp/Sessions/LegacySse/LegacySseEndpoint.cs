@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using McpFunctions.Auth;
 using McpFunctions.Hosting;
+using McpFunctions.Mcp;
 using McpFunctions.Sessions.Cluster;
 using McpFunctions.Sessions.Relay;
 using McpFunctions.Sessions.State;
@@ -24,7 +25,7 @@ namespace McpFunctions.Sessions.LegacySse;
 /// table private, so posts cannot be handed across instances. The protocol work stays in the SDK's
 /// <see cref="SseResponseStreamTransport"/>; this class owns routing and the session row.
 /// </remarks>
-public sealed class LegacySseEndpoint(
+internal sealed class LegacySseEndpoint(
     IOptions<McpServerOptions> serverOptions,
     SessionStreams streams,
     SessionStore sessions,
@@ -46,13 +47,9 @@ public sealed class LegacySseEndpoint(
 
         var session = await lifecycle.StartAsync(sessionId, SessionTransports.LegacySse, context.User, initialize: null, cts.Token);
 
-        context.Response.Headers.ContentType = "text/event-stream";
-        context.Response.Headers.CacheControl = "no-cache,no-store";
-        context.Response.Headers.ContentEncoding = "identity";
-        context.Response.Headers["X-Accel-Buffering"] = "no";
-        context.Features.GetRequiredFeature<IHttpResponseBodyFeature>().DisableBuffering();
+        McpResponses.StartEventStream(context);
 
-        var messageEndpoint = $"{context.Request.PathBase}/message?sessionId={sessionId}";
+        var messageEndpoint = $"{context.Request.PathBase}{McpRoutes.LegacyMessage}?sessionId={sessionId}";
         await using var transport = new SseResponseStreamTransport(context.Response.Body, messageEndpoint, sessionId);
         var stream = new LegacySseStream(transport, context.User, caller.Id, cts);
         try
@@ -103,7 +100,7 @@ public sealed class LegacySseEndpoint(
         JsonRpcMessage? message;
         try
         {
-            message = body.Length == 0 ? null : JsonSerializer.Deserialize(body, EventStreamStore.MessageJson);
+            message = body.Length == 0 ? null : JsonRpcMessages.Deserialize(body);
         }
         catch (JsonException e)
         {

@@ -6,7 +6,7 @@ using ModelContextProtocol.Server;
 namespace McpFunctions.Sessions.LegacySse;
 
 /// <summary>An open /sse stream: the SDK transport that writes to it, and the user who opened it.</summary>
-public sealed class LegacySseStream(SseResponseStreamTransport transport, ClaimsPrincipal owner, string ownerId, CancellationTokenSource lifetime) : ISessionStream
+internal sealed class LegacySseStream(SseResponseStreamTransport transport, ClaimsPrincipal owner, string ownerId, CancellationTokenSource lifetime) : ISessionStream
 {
     public SseResponseStreamTransport Transport => transport;
 

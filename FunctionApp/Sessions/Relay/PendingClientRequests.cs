@@ -2,8 +2,8 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using Azure;
 using Azure.Data.Tables;
+using McpFunctions.Mcp;
 using McpFunctions.Sessions.Cluster;
-using McpFunctions.Sessions.Streams;
 using McpFunctions.Storage;
 using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
@@ -15,7 +15,7 @@ namespace McpFunctions.Sessions.Relay;
 /// a new POST that may reach any instance; the instance it reaches finds the waiting one here and relays it there.
 /// </summary>
 /// <remarks>Rows live in the session's partition of the sessions table: RowKey <c>pending|{request id}</c>.</remarks>
-public sealed class PendingClientRequests(
+internal sealed class PendingClientRequests(
     StorageTables tables,
     RelayInbox relay,
     LocalInstance self,
@@ -76,7 +76,7 @@ public sealed class PendingClientRequests(
                  && waiting != self.Id
                  && await instances.IsAliveAsync(waiting, cancellationToken))
         {
-            var body = JsonSerializer.Serialize(context.JsonRpcMessage, EventStreamStore.MessageJson);
+            var body = JsonRpcMessages.Serialize(context.JsonRpcMessage);
             var version = context.JsonRpcMessage.Context?.ProtocolVersion;
             await relay.EnqueueAsync(waiting, new RelayMessage(RelayKinds.ClientResponse, sessionId, body, version, time.GetUtcNow()), cancellationToken);
             logger.LogDebug("Relayed an answer for session {SessionId} to instance {Instance}", sessionId, waiting);
@@ -100,4 +100,14 @@ public sealed class PendingClientRequests(
     }
 
     private static string Row(string requestId) => "pending|" + StorageKey.Encode(requestId);
+
+    /// <summary>Adds the filters to the server options (the SDK's filter builder cannot take DI services).</summary>
+    internal sealed class Filters(PendingClientRequests pending) : IConfigureOptions<McpServerOptions>
+    {
+        public void Configure(McpServerOptions options)
+        {
+            options.Filters.Message.OutgoingFilters.Add(pending.RecordOutgoing);
+            options.Filters.Message.IncomingFilters.Add(pending.RouteAnswers);
+        }
+    }
 }

@@ -9,7 +9,7 @@ namespace McpFunctions.Sessions.Relay;
 /// Per-instance inboxes in Table Storage (PartitionKey = receiving instance id, RowKey = time-ordered id).
 /// Bodies over 30,000 characters go to the <c>mcp-relay</c> blob container, named by the row.
 /// </summary>
-public sealed class RelayInbox(StorageTables tables, StorageContainers containers, TimeProvider time)
+internal sealed class RelayInbox(StorageTables tables, StorageContainers containers, TimeProvider time)
 {
     public const string LargeBodyContainer = "mcp-relay";
     private const int InlineBodyLimit = 30_000;

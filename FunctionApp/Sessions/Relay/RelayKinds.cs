@@ -1,7 +1,7 @@
 namespace McpFunctions.Sessions.Relay;
 
 /// <summary>What a relayed message asks the receiving instance to do.</summary>
-public static class RelayKinds
+internal static class RelayKinds
 {
     /// <summary>Send a notification on the session's stream, which this instance holds.</summary>
     public const string Notify = "notify";

@@ -6,4 +6,4 @@ namespace McpFunctions.Sessions.Relay;
 /// <param name="Body">The JSON-RPC message, when there is one.</param>
 /// <param name="ProtocolVersion">The client's MCP-Protocol-Version header, for replayed HTTP requests.</param>
 /// <param name="EnqueuedAt">When the sending instance queued it (for delivery latency).</param>
-public sealed record RelayMessage(string Kind, string SessionId, string? Body, string? ProtocolVersion, DateTimeOffset EnqueuedAt);
+internal sealed record RelayMessage(string Kind, string SessionId, string? Body, string? ProtocolVersion, DateTimeOffset EnqueuedAt);

@@ -2,6 +2,7 @@ using System.Diagnostics.Metrics;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
+using McpFunctions.Auth;
 using McpFunctions.Mcp;
 using McpFunctions.Sessions.Cluster;
 using McpFunctions.Sessions.LegacySse;
@@ -17,9 +18,10 @@ namespace McpFunctions.Sessions.Relay;
 /// otherwise. Requests that the SDK must see (a client's answer, a session's end) are replayed to this process's
 /// own listener, marked with the per-process relay secret.
 /// </summary>
-public sealed class RelayPump(
+internal sealed class RelayPump(
     RelayInbox inbox,
     LocalInstance self,
+    RelayedUser.Secret relaySecret,
     SessionStore sessions,
     SessionStreams streams,
     SessionNotifier notifier,
@@ -30,10 +32,6 @@ public sealed class RelayPump(
     IOptionsMonitor<McpOptions> options,
     ILogger<RelayPump> logger) : BackgroundService
 {
-    public const string RelayHeader = "X-McpFunctions-Relay";
-
-    /// <summary>Carries the session owner's stored claims on a replayed DELETE, whose session row no longer exists.</summary>
-    public const string RelayOwnerHeader = "X-McpFunctions-Relay-Owner";
     public const string HttpClientName = "relay-replay";
 
     private static readonly Meter Meter = new("McpFunctions.Relay");
@@ -139,7 +137,7 @@ public sealed class RelayPump(
         {
             case RelayKinds.Notify when message.Body is not null:
                 var session = await sessions.GetAsync(message.SessionId, cancellationToken);
-                var notification = JsonSerializer.Deserialize(message.Body, EventStreamStore.MessageJson);
+                var notification = JsonRpcMessages.Deserialize(message.Body);
                 if (session is not null && notification is not null)
                 {
                     await notifier.DeliverHereAsync(session, notification, cancellationToken);
@@ -149,7 +147,7 @@ public sealed class RelayPump(
 
             case RelayKinds.SseMessage when message.Body is not null:
                 if (streams.TryGet(message.SessionId, out var stream) && stream is LegacySseStream sse
-                    && JsonSerializer.Deserialize(message.Body, EventStreamStore.MessageJson) is { } clientMessage)
+                    && JsonRpcMessages.Deserialize(message.Body) is { } clientMessage)
                 {
                     await sse.ReceiveAsync(clientMessage, cancellationToken);
                 }
@@ -157,22 +155,28 @@ public sealed class RelayPump(
                 break;
 
             case RelayKinds.ClientResponse when message.Body is not null:
-                await ReplayAsync(HttpMethod.Post, message, message.Body, cancellationToken);
+                // Fresh: the answer is replayed as the session's owner, so the session must still exist.
+                if (await sessions.GetAsync(message.SessionId, cancellationToken, fresh: true) is { } answered)
+                {
+                    await ReplayAsync(HttpMethod.Post, message, message.Body, answered.OwnerClaims, cancellationToken);
+                }
+
                 break;
 
-            case RelayKinds.SessionEnded:
+            case RelayKinds.SessionEnded when message.Body is not null:
                 lifecycle.ForgetHere(message.SessionId);
-                // Let the SDK dispose its in-memory copy, if this instance ever migrated the session.
-                await ReplayAsync(HttpMethod.Delete, message, body: null, cancellationToken);
+                // Let the SDK dispose its in-memory copy, if this instance ever migrated the session. The row is
+                // gone by now; the message carries the owner's claims, so the SDK accepts the DELETE.
+                await ReplayAsync(HttpMethod.Delete, message, body: null, message.Body, cancellationToken);
                 break;
         }
     }
 
     /// <summary>Sends the request to this process's own listener, so the SDK handles it as if the client had sent it here.</summary>
-    private async Task ReplayAsync(HttpMethod method, RelayMessage message, string? body, CancellationToken cancellationToken)
+    private async Task ReplayAsync(HttpMethod method, RelayMessage message, string? body, string ownerClaims, CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(method, new Uri(self.LocalBaseAddress, "/mcp"));
-        request.Headers.Add(RelayHeader, self.RelaySecret);
+        using var request = new HttpRequestMessage(method, new Uri(self.LocalBaseAddress, McpRoutes.StreamableHttp));
+        RelayedUser.Sign(request, relaySecret, ownerClaims);
         request.Headers.Add("Mcp-Session-Id", message.SessionId);
         if (!string.IsNullOrEmpty(message.ProtocolVersion))
         {
@@ -184,12 +188,6 @@ public sealed class RelayPump(
         if (body is not null)
         {
             request.Content = new StringContent(body, Encoding.UTF8, new MediaTypeHeaderValue("application/json"));
-        }
-
-        if (message.Kind == RelayKinds.SessionEnded && message.Body is not null)
-        {
-            // The row is gone by now; the ended message carries the owner so the SDK accepts the DELETE.
-            request.Headers.Add(RelayOwnerHeader, Convert.ToBase64String(Encoding.UTF8.GetBytes(message.Body)));
         }
 
         using var response = await httpClients.CreateClient(HttpClientName).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using McpFunctions.Mcp;
 using McpFunctions.Sessions.Cluster;
 using McpFunctions.Sessions.LegacySse;
 using McpFunctions.Sessions.State;
@@ -12,7 +13,7 @@ namespace McpFunctions.Sessions.Relay;
 /// Sends notifications to sessions wherever their stream is held: directly when this instance holds it,
 /// otherwise through the holder's relay inbox.
 /// </summary>
-public sealed class SessionNotifier(
+internal sealed class SessionNotifier(
     SessionIndex index,
     SessionStore sessions,
     SessionStreams streams,
@@ -74,7 +75,7 @@ public sealed class SessionNotifier(
                 return;
             }
 
-            var body = JsonSerializer.Serialize<JsonRpcMessage>(message, EventStreamStore.MessageJson);
+            var body = JsonRpcMessages.Serialize(message);
             await relay.EnqueueAsync(session.StreamInstance, new RelayMessage(RelayKinds.Notify, sessionId, body, null, time.GetUtcNow()), cancellationToken);
         }
         catch (Exception e) when (e is not OperationCanceledException)

@@ -1,5 +1,7 @@
 using Azure;
 using Azure.Data.Tables;
+using McpFunctions.Auth;
+using McpFunctions.Features.Session;
 
 namespace McpFunctions.Sessions.State;
 
@@ -7,7 +9,7 @@ namespace McpFunctions.Sessions.State;
 /// One MCP session as a row in the sessions table (PartitionKey = session id, RowKey = "session"). Every
 /// instance reads it to migrate or check the session; writers update it under its ETag.
 /// </summary>
-public sealed class SessionEntity : ITableEntity
+internal sealed class SessionEntity : ITableEntity
 {
     public const string Row = "session";
 

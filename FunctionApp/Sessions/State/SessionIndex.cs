@@ -12,7 +12,7 @@ namespace McpFunctions.Sessions.State;
 /// RowKey <c>s|{sessionId}</c> marks a live session of the caller; <c>u|{encoded uri}|{sessionId}</c> a
 /// subscription. Rows of ended sessions are removed with the session; a stray row only costs a skipped notification.
 /// </remarks>
-public sealed class SessionIndex(StorageTables tables)
+internal sealed class SessionIndex(StorageTables tables)
 {
     public async Task AddSessionAsync(string callerPartition, string sessionId, CancellationToken cancellationToken)
     {

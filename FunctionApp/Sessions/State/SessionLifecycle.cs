@@ -13,7 +13,7 @@ using ModelContextProtocol.Protocol;
 namespace McpFunctions.Sessions.State;
 
 /// <summary>Creates session rows when sessions start and removes every trace of a session when it ends, on every instance.</summary>
-public sealed class SessionLifecycle(
+internal sealed class SessionLifecycle(
     SessionStore sessions,
     SessionIndex index,
     StreamEventTable events,

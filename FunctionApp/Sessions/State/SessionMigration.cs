@@ -10,7 +10,7 @@ namespace McpFunctions.Sessions.State;
 /// Lets any instance serve any session: the session row is written when the client initializes, and an
 /// instance that meets an unknown session id restores it from the row, if the row is alive and the caller owns it.
 /// </summary>
-public sealed class SessionMigration(SessionLifecycle lifecycle, SessionStore sessions, ILogger<SessionMigration> logger) : ISessionMigrationHandler
+internal sealed class SessionMigration(SessionLifecycle lifecycle, SessionStore sessions, ILogger<SessionMigration> logger) : ISessionMigrationHandler
 {
     public async ValueTask OnSessionInitializedAsync(HttpContext context, string sessionId, InitializeRequestParams initializeParams, CancellationToken cancellationToken) =>
         await lifecycle.StartAsync(sessionId, SessionTransports.Streamable, context.User, initializeParams, cancellationToken);

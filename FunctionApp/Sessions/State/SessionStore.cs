@@ -12,7 +12,7 @@ namespace McpFunctions.Sessions.State;
 /// row's ETag, retried on conflict, so concurrent updates from any number of instances apply one at a time and
 /// none is lost (the Durable-Entity behaviour, without Durable Functions).
 /// </summary>
-public sealed class SessionStore(StorageTables tables, TimeProvider time, IOptionsMonitor<McpOptions> options, ILogger<SessionStore> logger)
+internal sealed class SessionStore(StorageTables tables, TimeProvider time, IOptionsMonitor<McpOptions> options, ILogger<SessionStore> logger)
 {
     private const int MaxUpdateAttempts = 100;
 

@@ -10,7 +10,7 @@ namespace McpFunctions.Sessions.State;
 /// Periodically ends expired sessions, deletes stream events past their retention, and drops the inboxes and
 /// heartbeat rows of instances that stopped long ago. Every instance sweeps; all deletes are idempotent.
 /// </summary>
-public sealed class SessionSweeper(
+internal sealed class SessionSweeper(
     SessionStore sessions,
     SessionLifecycle lifecycle,
     StreamEventTable events,

@@ -1,7 +1,7 @@
 namespace McpFunctions.Sessions.State;
 
 /// <summary>Values of <see cref="SessionEntity.Transport"/>.</summary>
-public static class SessionTransports
+internal static class SessionTransports
 {
     public const string Streamable = "streamable";
     public const string LegacySse = "sse";

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Threading.Channels;
 using McpFunctions.Hosting;
+using McpFunctions.Mcp;
 using McpFunctions.Sessions.Cluster;
 using McpFunctions.Sessions.State;
 using Microsoft.AspNetCore.Http.Features;
@@ -22,7 +23,7 @@ namespace McpFunctions.Sessions.Streams;
 /// migration. Only messages the app sends go on this stream (resource and list notifications); the SDK sends
 /// server-to-client requests on the POST response stream they belong to.
 /// </remarks>
-public sealed class NotificationStream(
+internal sealed class NotificationStream(
     SessionStreams streams,
     SessionStore sessions,
     StreamEventTable events,
@@ -31,16 +32,12 @@ public sealed class NotificationStream(
     IHostApplicationLifetime lifetime,
     ILogger<NotificationStream> logger)
 {
-    public const string IdPrefix = "n.";
-
     private static readonly TimeSpan KeepAlive = TimeSpan.FromSeconds(20);
     private static readonly TimeSpan CatchUpDelay = TimeSpan.FromSeconds(1);
     private static readonly byte[] KeepAliveComment = ": keep-alive\n\n"u8.ToArray();
 
     private readonly ConcurrentDictionary<string, long> _lastSequence = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _order = new(StringComparer.Ordinal);
-
-    public static bool IsNotificationEventId(string? eventId) => eventId?.StartsWith(IdPrefix, StringComparison.Ordinal) == true;
 
     public async Task HandleAsync(HttpContext context, SessionEntity session)
     {
@@ -55,7 +52,7 @@ public sealed class NotificationStream(
         var lastEventId = request.Headers["Last-Event-ID"].ToString();
         if (lastEventId.Length > 0)
         {
-            if (!long.TryParse(lastEventId.AsSpan(IdPrefix.Length), out var parsed) || parsed < 0)
+            if (!EventIds.TryParseNotification(lastEventId, out var parsed))
             {
                 await ErrorResponses.WriteAsync(context, StatusCodes.Status400BadRequest, "invalid_request", "Bad Request: the Last-Event-ID header is not an event id of this server.");
                 return;
@@ -94,12 +91,8 @@ public sealed class NotificationStream(
         }
 
         var response = context.Response;
-        response.Headers.ContentType = "text/event-stream";
-        response.Headers.CacheControl = "no-cache,no-store";
-        response.Headers.ContentEncoding = "identity";
-        response.Headers["X-Accel-Buffering"] = "no";
+        McpResponses.StartEventStream(context);
         response.Headers["Mcp-Session-Id"] = sessionId;
-        context.Features.GetRequiredFeature<IHttpResponseBodyFeature>().DisableBuffering();
 
         var connection = new Connection(cts);
         using (streams.Attach(sessionId, connection))
@@ -177,7 +170,7 @@ public sealed class NotificationStream(
     /// </summary>
     public async Task DeliverAsync(string sessionId, JsonRpcMessage message, CancellationToken cancellationToken)
     {
-        var data = JsonSerializer.Serialize(message, EventStreamStore.MessageJson);
+        var data = JsonRpcMessages.Serialize(message);
         var order = _order.GetOrAdd(sessionId, _ => new SemaphoreSlim(1, 1));
         await order.WaitAsync(cancellationToken);
         try
@@ -209,7 +202,7 @@ public sealed class NotificationStream(
     private static async Task WriteAsync(HttpResponse response, long sequence, string? data, CancellationToken cancellationToken)
     {
         var text = new StringBuilder()
-            .Append("id: ").Append(IdPrefix).Append(sequence).Append('\n')
+            .Append("id: ").Append(EventIds.Notification(sequence)).Append('\n')
             .Append("event: message\n")
             .Append("data: ").Append(data).Append("\n\n")
             .ToString();

@@ -1,4 +1,4 @@
 namespace McpFunctions.Sessions.Streams;
 
 /// <summary>Stored state of a POST response stream: its mode, whether its writer finished, and who writes it.</summary>
-public sealed record PostStreamState(bool Polling, bool Completed, long LastSequence, string WriterInstance);
+internal sealed record PostStreamState(bool Polling, bool Completed, string WriterInstance);

@@ -3,7 +3,7 @@ using System.Collections.Concurrent;
 namespace McpFunctions.Sessions.Streams;
 
 /// <summary>The server-to-client streams held by this instance, by session id (at most one per session).</summary>
-public sealed class SessionStreams
+internal sealed class SessionStreams
 {
     private readonly ConcurrentDictionary<string, ISessionStream> _streams = new(StringComparer.Ordinal);
 

@@ -1,4 +1,4 @@
 namespace McpFunctions.Sessions.Streams;
 
 /// <summary>One stored SSE event: its id, SSE event type and JSON-RPC payload (null for priming events).</summary>
-public sealed record StoredEvent(string EventId, string? EventType, string? Data, TimeSpan? ReconnectionInterval);
+internal sealed record StoredEvent(string EventId, string? EventType, string? Data, TimeSpan? ReconnectionInterval);

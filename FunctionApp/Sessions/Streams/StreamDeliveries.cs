@@ -5,7 +5,7 @@ namespace McpFunctions.Sessions.Streams;
 /// opens a ticket around each POST; the writer, created inside that request, holds on to it. A stream delivered
 /// in full never needs replaying, so its buffered events are dropped instead of stored.
 /// </summary>
-public static class StreamDeliveries
+internal static class StreamDeliveries
 {
     private static readonly AsyncLocal<DeliveryTicket?> Ticket = new();
 
@@ -25,7 +25,7 @@ public static class StreamDeliveries
 }
 
 /// <summary>Set once the response of the request that created a stream was written in full.</summary>
-public sealed class DeliveryTicket
+internal sealed class DeliveryTicket
 {
     private readonly object _gate = new();
     private volatile bool _delivered;

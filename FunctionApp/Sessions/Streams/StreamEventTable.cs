@@ -12,7 +12,7 @@ namespace McpFunctions.Sessions.Streams;
 /// </list>
 /// One partition per session keeps every write for a stream in one entity-group transaction.
 /// </summary>
-public sealed class StreamEventTable(StorageTables tables, TimeProvider time)
+internal sealed class StreamEventTable(StorageTables tables, TimeProvider time)
 {
     public static string NotificationRow(long sequence) => $"n|{sequence:D19}";
 
@@ -69,7 +69,6 @@ public sealed class StreamEventTable(StorageTables tables, TimeProvider time)
                 {
                     ["Mode"] = state.Polling ? "polling" : "streaming",
                     ["Completed"] = state.Completed,
-                    ["LastSequence"] = state.LastSequence,
                     ["WriterInstance"] = state.WriterInstance,
                     ["CreatedAt"] = now,
                 }));
@@ -91,7 +90,6 @@ public sealed class StreamEventTable(StorageTables tables, TimeProvider time)
             ? new PostStreamState(
                 row.Value!.GetString("Mode") == "polling",
                 row.Value.GetBoolean("Completed") ?? false,
-                row.Value.GetInt64("LastSequence") ?? 0,
                 row.Value.GetString("WriterInstance") ?? "")
             : null;
     }

@@ -1,14 +1,15 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using McpFunctions.Sessions.State;
 using ModelContextProtocol;
 
-namespace McpFunctions.Sessions.State;
+namespace McpFunctions.Features.Session;
 
 /// <summary>
 /// Typed access to a session's state bag (a small JSON object on the session row). Every change is a
 /// read-modify-write under the row's ETag, so concurrent changes from several instances are never lost.
 /// </summary>
-public sealed class SessionState(SessionStore sessions)
+internal sealed class SessionState(SessionStore sessions)
 {
     /// <summary>Largest serialized state bag, in characters (Table string properties hold 32K characters).</summary>
     public const int MaxStateLength = 16_000;
@@ -42,7 +43,7 @@ public sealed class SessionState(SessionStore sessions)
             var state = bag.ToJsonString(Json);
             if (state.Length > MaxStateLength)
             {
-                throw new McpException($"The session state would be {state.Length} characters; the limit is {MaxStateLength}. Remove values with session_delete first.");
+                throw new InvalidArgumentException($"The session state would be {state.Length} characters; the limit is {MaxStateLength}. Remove values with session_delete first.");
             }
 
             session.State = state;
@@ -70,8 +71,8 @@ public sealed class SessionState(SessionStore sessions)
 
     private static string RequireId(string? sessionId) =>
         string.IsNullOrEmpty(sessionId)
-            ? throw new McpException("This needs an MCP session, and this request has none (2026-07-28 clients are served without sessions). Store lasting values with preferences_set instead.")
+            ? throw new InvalidArgumentException("This needs an MCP session, and this request has none (2026-07-28 clients are served without sessions). Store lasting values with preferences_set instead.")
             : sessionId;
 
-    private static McpException SessionGone() => new("The session has ended or expired. Reconnect to start a new one.");
+    private static NotFoundException SessionGone() => new("The session has ended or expired. Reconnect to start a new one.");
 }
