@@ -50,7 +50,7 @@ public sealed class ItemNameTests
     [TestCase("nbsp\u00a0inside", "not allowed: U+00A0")]
     public void Names_outside_the_rules_are_rejected_with_the_reason(string? name, string reason)
     {
-        var error = Assert.Throws<McpException>(() => ItemName.Validate(name, "file name"));
+        var error = Assert.Throws<InvalidArgumentException>(() => ItemName.Validate(name, "file name"));
 
         Assert.That(error!.Message, Does.Contain(reason));
         Assert.That(error, Is.Not.InstanceOf<McpProtocolException>(), "tools turn it into an isError result");
@@ -59,7 +59,7 @@ public sealed class ItemNameTests
     [Test]
     public void A_name_over_the_maximum_length_is_rejected_with_both_lengths()
     {
-        var error = Assert.Throws<McpException>(() => ItemName.Validate(new string('x', ItemName.MaxLength + 1), "preference key"));
+        var error = Assert.Throws<InvalidArgumentException>(() => ItemName.Validate(new string('x', ItemName.MaxLength + 1), "preference key"));
 
         Assert.That(error!.Message, Is.EqualTo("The preference key is 201 characters long; the limit is 200."));
     }
@@ -67,7 +67,7 @@ public sealed class ItemNameTests
     [Test]
     public void Every_offending_character_is_listed_once()
     {
-        var error = Assert.Throws<McpException>(() => ItemName.Validate("a/b/c#d", "file name"));
+        var error = Assert.Throws<InvalidArgumentException>(() => ItemName.Validate("a/b/c#d", "file name"));
 
         Assert.That(error!.Message, Does.Contain("not allowed: '#', '/'."));
     }

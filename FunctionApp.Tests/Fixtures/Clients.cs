@@ -4,7 +4,20 @@ using ModelContextProtocol.Protocol;
 
 namespace McpFunctions.Tests.Fixtures;
 
-/// <summary>Real SDK clients connected to a test server.</summary>
+/// <summary>The three ways a client reaches the server, for tests that must behave the same over each.</summary>
+public enum ClientTransport
+{
+    /// <summary>Streamable HTTP at /mcp, 2025-11-25: the server keeps a session.</summary>
+    Session,
+
+    /// <summary>Streamable HTTP at /mcp, 2026-07-28: served per request, no session.</summary>
+    Stateless,
+
+    /// <summary>The 2024-11-05 HTTP+SSE transport at /sse.</summary>
+    LegacySse,
+}
+
+/// <summary>Real SDK clients connected to a test server: the one client helper of the test run.</summary>
 public static class Clients
 {
     public const string SessionRevision = "2025-11-25";
@@ -21,6 +34,16 @@ public static class Clients
     /// <summary>A client over the legacy HTTP+SSE transport at /sse.</summary>
     public static Task<McpClient> LegacySseAsync(LoopbackServer server, McpClientOptions? options = null, CancellationToken cancellationToken = default, string? localDeveloper = null) =>
         ConnectAsync(server.Url("/sse"), HttpTransportMode.Sse, options ?? new McpClientOptions(), cancellationToken, localDeveloper);
+
+    /// <summary>Connects a client to the run's shared server over <paramref name="transport"/>.</summary>
+    public static Task<McpClient> ConnectAsync(this ClientTransport transport, McpClientOptions? options = null, CancellationToken cancellationToken = default, string? localDeveloper = null) =>
+        transport switch
+        {
+            ClientTransport.Session => StreamableAsync(TestRun.Server, options, cancellationToken, localDeveloper),
+            ClientTransport.Stateless => StatelessAsync(TestRun.Server, options, cancellationToken, localDeveloper),
+            ClientTransport.LegacySse => LegacySseAsync(TestRun.Server, options, cancellationToken, localDeveloper),
+            _ => throw new ArgumentOutOfRangeException(nameof(transport), transport, null),
+        };
 
     /// <summary>Connects; <paramref name="localDeveloper"/> picks one of the Development sign-in's local identities.</summary>
     public static async Task<McpClient> ConnectAsync(Uri endpoint, HttpTransportMode mode, McpClientOptions options, CancellationToken cancellationToken = default, string? localDeveloper = null)

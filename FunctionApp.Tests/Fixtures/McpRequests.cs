@@ -32,20 +32,4 @@ public static class McpRequests
         request.Headers.TryAddWithoutValidation("Accept", accept);
         return request;
     }
-
-    /// <summary>Initializes a 2025-11-25 session by hand and returns its Mcp-Session-Id.</summary>
-    public static async Task<string> OpenSessionAsync(HttpClient http)
-    {
-        using var initialize = await http.SendAsync(Post("/mcp", Initialize));
-        Assert.That((int)initialize.StatusCode, Is.EqualTo(200), await initialize.Content.ReadAsStringAsync());
-        var sessionId = initialize.Headers.GetValues("Mcp-Session-Id").Single();
-        await initialize.Content.ReadAsStringAsync();
-
-        using var initialized = Post("/mcp", Initialized);
-        initialized.Headers.Add("Mcp-Session-Id", sessionId);
-        initialized.Headers.Add("MCP-Protocol-Version", "2025-11-25");
-        using var response = await http.SendAsync(initialized);
-        Assert.That((int)response.StatusCode, Is.EqualTo(202));
-        return sessionId;
-    }
 }

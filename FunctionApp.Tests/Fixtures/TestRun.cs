@@ -2,6 +2,8 @@ using McpFunctions.Tests.Fixtures;
 
 
 
+
+
 // No namespace: NUnit runs a SetUpFixture in the global namespace once for the whole assembly.
 #pragma warning disable CA1050
 

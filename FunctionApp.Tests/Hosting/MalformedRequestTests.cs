@@ -3,7 +3,6 @@ using System.Net.Sockets;
 using System.Text;
 using McpFunctions.Hosting;
 using McpFunctions.Tests.Fixtures;
-using McpFunctions.Tests.Sessions.LegacySse;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
@@ -69,7 +68,7 @@ public sealed class MalformedRequestTests
     [Test]
     public async Task An_unknown_method_in_a_session_gets_method_not_found()
     {
-        var sessionId = await McpRequests.OpenSessionAsync(_http);
+        var sessionId = (await RawSession.InitializeAsync(_http, _http.BaseAddress!)).SessionId;
         using var request = McpRequests.Post("/mcp", """{"jsonrpc":"2.0","id":7,"method":"notes/teleport","params":{}}""");
         request.Headers.Add("Mcp-Session-Id", sessionId);
         request.Headers.Add("MCP-Protocol-Version", Clients.SessionRevision);
@@ -169,9 +168,9 @@ public sealed class MalformedRequestTests
     public async Task A_chunked_body_over_the_limit_on_a_live_legacy_session_gets_413_not_500()
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        await using var stream = await HandMadeSseSession.OpenAsync(_http, cts.Token);
+        await using var stream = await LegacySseProbe.OpenAsync(_http, _http.BaseAddress!, "malformed");
 
-        using var response = await _http.PostAsync(stream.MessagePath, OversizedJson(chunked: true), cts.Token);
+        using var response = await _http.PostAsync(stream.Endpoint, OversizedJson(chunked: true), cts.Token);
 
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.RequestEntityTooLarge));
         Assert.That((await JsonRpcReply.ReadAsync(response)).IsError);
@@ -201,9 +200,9 @@ public sealed class MalformedRequestTests
     public async Task A_malformed_legacy_message_on_a_live_session_gets_400(string body)
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        await using var stream = await HandMadeSseSession.OpenAsync(_http, cts.Token);
+        await using var stream = await LegacySseProbe.OpenAsync(_http, _http.BaseAddress!, "malformed");
 
-        using var response = await _http.SendAsync(McpRequests.Post(stream.MessagePath, body), cts.Token);
+        using var response = await _http.SendAsync(McpRequests.Post(stream.Endpoint, body), cts.Token);
 
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
         Assert.That((await JsonRpcReply.ReadAsync(response)).IsError);
@@ -213,9 +212,9 @@ public sealed class MalformedRequestTests
     public async Task A_text_plain_legacy_message_gets_415()
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        await using var stream = await HandMadeSseSession.OpenAsync(_http, cts.Token);
+        await using var stream = await LegacySseProbe.OpenAsync(_http, _http.BaseAddress!, "malformed");
 
-        using var response = await _http.SendAsync(McpRequests.Post(stream.MessagePath, """{"jsonrpc":"2.0","id":1,"method":"ping"}""", contentType: "text/plain"), cts.Token);
+        using var response = await _http.SendAsync(McpRequests.Post(stream.Endpoint, """{"jsonrpc":"2.0","id":1,"method":"ping"}""", contentType: "text/plain"), cts.Token);
 
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.UnsupportedMediaType));
         await JsonRpcReply.ReadAsync(response);

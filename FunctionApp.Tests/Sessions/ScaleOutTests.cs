@@ -5,7 +5,6 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using McpFunctions.Tests.Fixtures;
 using McpFunctions.Tests.Sessions.Cluster;
-using McpFunctions.Tests.Sessions.LegacySse;
 using Microsoft.Extensions.Logging.Abstractions;
 using ModelContextProtocol.Client;
 using ModelContextProtocol.Protocol;

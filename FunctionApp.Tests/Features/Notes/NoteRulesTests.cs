@@ -1,3 +1,4 @@
+using McpFunctions.Features;
 using McpFunctions.Features.Notes;
 using ModelContextProtocol;
 
@@ -45,7 +46,7 @@ public sealed class NoteRulesTests
         }
         else
         {
-            var error = Assert.Throws<McpException>(() => NoteRules.ValidateId(id));
+            var error = Assert.Throws<InvalidArgumentException>(() => NoteRules.ValidateId(id));
             Assert.That(error!.Message, Does.Contain("is not a note id").And.Contain("notes_list"));
         }
     }
@@ -63,7 +64,7 @@ public sealed class NoteRulesTests
         var ten = Enumerable.Range(0, 10).Select(i => $"t{i}").ToList();
         Assert.That(NoteRules.ValidateTags([.. ten, "T0", "t1"]), Has.Count.EqualTo(10));
 
-        var error = Assert.Throws<McpException>(() => NoteRules.ValidateTags([.. ten, "t10"]));
+        var error = Assert.Throws<InvalidArgumentException>(() => NoteRules.ValidateTags([.. ten, "t10"]));
         Assert.That(error!.Message, Does.Contain("at most 10 tags; 11 were given"));
     }
 
@@ -74,7 +75,7 @@ public sealed class NoteRulesTests
     [TestCase("this-tag-is-thirty-three-chars-xx")]
     public void Malformed_tags_are_rejected(string tag)
     {
-        var error = Assert.Throws<McpException>(() => NoteRules.ValidateTags([tag]));
+        var error = Assert.Throws<InvalidArgumentException>(() => NoteRules.ValidateTags([tag]));
 
         Assert.That(error!.Message, Does.Contain("is not valid: tags are 1-32 characters of a-z, 0-9, '-' or '_'"));
     }
@@ -83,9 +84,9 @@ public sealed class NoteRulesTests
     public void Titles_are_trimmed_and_must_be_one_line()
     {
         Assert.That(NoteRules.ValidateTitle("  Groceries  "), Is.EqualTo("Groceries"));
-        Assert.That(Assert.Throws<McpException>(() => NoteRules.ValidateTitle("two\nlines"))!.Message, Does.Contain("U+000A"));
-        Assert.That(Assert.Throws<McpException>(() => NoteRules.ValidateTitle(new string('t', 201)))!.Message, Does.Contain("201 characters long; the limit is 200"));
-        Assert.That(Assert.Throws<McpException>(() => NoteRules.ValidateTitle(" "))!.Message, Does.Contain("required"));
+        Assert.That(Assert.Throws<InvalidArgumentException>(() => NoteRules.ValidateTitle("two\nlines"))!.Message, Does.Contain("U+000A"));
+        Assert.That(Assert.Throws<InvalidArgumentException>(() => NoteRules.ValidateTitle(new string('t', 201)))!.Message, Does.Contain("201 characters long; the limit is 200"));
+        Assert.That(Assert.Throws<InvalidArgumentException>(() => NoteRules.ValidateTitle(" "))!.Message, Does.Contain("required"));
     }
 
     [Test]
@@ -93,7 +94,7 @@ public sealed class NoteRulesTests
     {
         Assert.That(NoteRules.ValidateBody("a\n\tb\r\n"), Is.EqualTo("a\n\tb\r\n"));
         Assert.That(NoteRules.ValidateBody(null), Is.EqualTo(""));
-        Assert.That(Assert.Throws<McpException>(() => NoteRules.ValidateBody("bell\u0007"))!.Message, Does.Contain("U+0007"));
-        Assert.That(Assert.Throws<McpException>(() => NoteRules.ValidateBody(new string('b', 30_001)))!.Message, Does.Contain("files_write"));
+        Assert.That(Assert.Throws<InvalidArgumentException>(() => NoteRules.ValidateBody("bell\u0007"))!.Message, Does.Contain("U+0007"));
+        Assert.That(Assert.Throws<InvalidArgumentException>(() => NoteRules.ValidateBody(new string('b', 30_001)))!.Message, Does.Contain("files_write"));
     }
 }

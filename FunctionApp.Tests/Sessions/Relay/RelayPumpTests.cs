@@ -1,6 +1,5 @@
 using McpFunctions.Hosting;
 using McpFunctions.Tests.Fixtures;
-using McpFunctions.Tests.Sessions.LegacySse;
 
 namespace McpFunctions.Tests.Sessions.Relay;
 

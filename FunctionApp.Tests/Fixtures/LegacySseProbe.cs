@@ -4,7 +4,7 @@ using System.Net.ServerSentEvents;
 using System.Text;
 using System.Text.Json;
 
-namespace McpFunctions.Tests.Sessions.LegacySse;
+namespace McpFunctions.Tests.Fixtures;
 
 /// <summary>
 /// A raw legacy SSE session: a GET /sse stream held by one instance, and JSON-RPC messages posted to its
