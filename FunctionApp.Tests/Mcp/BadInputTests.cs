@@ -115,6 +115,25 @@ public sealed class BadInputTests
         AssertToolError(result, reason);
     }
 
+    // The bounds come from each parameter's [Range], which the SDK turns into minimum/maximum in the input schema.
+    [TestCase("notes_list", "pageSize", 0, "'pageSize' must be at least 1.")]
+    [TestCase("notes_list", "pageSize", 101, "'pageSize' must be at most 100.")]
+    [TestCase("files_list", "pageSize", 201, "'pageSize' must be at most 200.")]
+    [TestCase("notes_search", "limit", 51, "'limit' must be at most 50.")]
+    public async Task A_whole_number_outside_its_range_is_refused_with_the_bound(string tool, string argument, int value, string reason)
+    {
+        await using var client = await Clients.StatelessAsync(TestRun.Server);
+        var arguments = new Dictionary<string, object?> { [argument] = value };
+        if (tool == "notes_search")
+        {
+            arguments["text"] = "x";
+        }
+
+        var result = await client.CallToolAsync(tool, arguments);
+
+        AssertToolError(result, reason);
+    }
+
     [Test]
     public async Task An_encoding_outside_the_enum_is_refused_and_not_stored()
     {

@@ -9,9 +9,10 @@ namespace McpFunctions.Mcp;
 /// a missing or misspelled argument gets an <c>isError</c> result naming the argument and the expected form.
 /// </summary>
 /// <remarks>
-/// Without this the SDK's binder fails with a generic "An error occurred invoking" message. A full JSON Schema
-/// library (JsonSchema.Net) cannot be restored here, and the schemas the SDK generates from C# signatures use a
-/// small subset (type, enum, required, items, min/max, length), which is what this covers.
+/// Without this the SDK's binder fails with a generic "An error occurred invoking" message. The schemas the SDK
+/// generates from C# signatures use a small subset of JSON Schema (type, enum, required, items, min/max, length),
+/// which is what this covers, and each problem is worded for a model to fix in one retry; a general validator's
+/// output would have to be translated into such sentences anyway (docs/architecture.md).
 /// </remarks>
 internal static class ToolArgumentCheck
 {

@@ -7,8 +7,7 @@ namespace McpFunctions.Storage;
 
 /// <summary>
 /// Keeps the ASP.NET Core Data Protection key ring in a blob container, so every instance protects and
-/// unprotects with the same keys (the package Azure.Extensions.AspNetCore.DataProtection.Blobs, which does this,
-/// cannot be restored here).
+/// unprotects with the same keys. (Why not Azure.Extensions.AspNetCore.DataProtection.Blobs: docs/architecture.md.)
 /// </summary>
 /// <remarks>
 /// One blob per key (<c>key-{id}.xml</c>), written once and never overwritten. The key manager calls this

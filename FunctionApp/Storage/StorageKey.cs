@@ -12,9 +12,6 @@ namespace McpFunctions.Storage;
 /// </remarks>
 internal static class StorageKey
 {
-    /// <summary>Longest encoded value accepted (Table keys allow 1 KiB).</summary>
-    public const int MaxEncodedLength = 512;
-
     public static string Encode(string value)
     {
         ArgumentNullException.ThrowIfNull(value);

@@ -7,7 +7,7 @@ using ModelContextProtocol.Server;
 
 namespace McpFunctions.Features.Files;
 
-/// <summary>The user's files in Blob Storage (the R2 role); each is also the resource <c>files:///{name}</c>.</summary>
+/// <summary>The user's files in Blob Storage; each is also the resource <c>files:///{name}</c>.</summary>
 [McpServerToolType]
 internal sealed class FilesTools(UserFileStore files, SessionNotifier notifier)
 {
@@ -69,13 +69,7 @@ internal sealed class FilesTools(UserFileStore files, SessionNotifier notifier)
         [Description("The 'nextCursor' from the previous page; omit for the first page.")] string? cursor = null,
         CancellationToken cancellationToken = default)
     {
-        var caller = Caller.From(user);
-        if (pageSize is < 1 or > 200)
-        {
-            throw new InvalidArgumentException($"pageSize must be between 1 and 200 (got {pageSize}).");
-        }
-
-        var page = await files.ListAsync(caller, pageSize, cursor, cancellationToken);
+        var page = await files.ListAsync(Caller.From(user), pageSize, cursor, cancellationToken);
         return new FileListResult(page.Files.Select(f => FileInfoResult.From(f, created: false)).ToArray(), page.NextCursor);
     }
 

@@ -9,7 +9,7 @@ using ModelContextProtocol;
 
 namespace McpFunctions.Features.Files;
 
-/// <summary>Per-caller files in one blob container (the R2 role): blob name = caller partition key + '/' + encoded file name.</summary>
+/// <summary>Per-caller files in one blob container: blob name = caller partition key + '/' + encoded file name.</summary>
 internal sealed class UserFileStore(StorageContainers containers, IOptions<StorageOptions> options)
 {
     private static readonly FileExtensionContentTypeProvider ContentTypes = new();

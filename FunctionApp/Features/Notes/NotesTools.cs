@@ -7,7 +7,7 @@ using ModelContextProtocol.Server;
 
 namespace McpFunctions.Features.Notes;
 
-/// <summary>The user's notes: short structured records in Table Storage (the D1 role).</summary>
+/// <summary>The user's notes: short structured records in Table Storage.</summary>
 [McpServerToolType]
 internal sealed class NotesTools(NoteStore notes)
 {
@@ -44,13 +44,7 @@ internal sealed class NotesTools(NoteStore notes)
         [Description("The 'nextCursor' from the previous page; omit for the first page.")] string? cursor = null,
         CancellationToken cancellationToken = default)
     {
-        var caller = Caller.From(user);
-        if (pageSize is < 1 or > 100)
-        {
-            throw new InvalidArgumentException($"pageSize must be between 1 and 100 (got {pageSize}).");
-        }
-
-        return await notes.ListAsync(caller, pageSize, cursor, cancellationToken);
+        return await notes.ListAsync(Caller.From(user), pageSize, cursor, cancellationToken);
     }
 
     [McpServerTool(Name = "notes_search", Title = "Search notes", ReadOnly = true, OpenWorld = false, UseStructuredContent = true)]
@@ -71,11 +65,6 @@ internal sealed class NotesTools(NoteStore notes)
         if (string.IsNullOrWhiteSpace(text) && tag is null)
         {
             throw new InvalidArgumentException("Give 'text', 'tag' or both. To see every note use notes_list.");
-        }
-
-        if (limit is < 1 or > 50)
-        {
-            throw new InvalidArgumentException($"limit must be between 1 and 50 (got {limit}).");
         }
 
         var validTag = tag is null ? null : NoteRules.ValidateTags([tag])[0];

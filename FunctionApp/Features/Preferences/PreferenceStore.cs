@@ -5,7 +5,7 @@ using ModelContextProtocol;
 
 namespace McpFunctions.Features.Preferences;
 
-/// <summary>Key/value preferences per caller in Table Storage (the KV role).</summary>
+/// <summary>Key/value preferences per caller in Table Storage: PartitionKey = caller, RowKey = encoded key.</summary>
 internal sealed class PreferenceStore(StorageTables tables, TimeProvider time)
 {
     public const int MaxValueLength = 8_000;

@@ -6,7 +6,7 @@ using ModelContextProtocol.Server;
 
 namespace McpFunctions.Features.Preferences;
 
-/// <summary>Small key/value settings per user in Table Storage (the KV role).</summary>
+/// <summary>Small key/value settings per user in Table Storage.</summary>
 [McpServerToolType]
 internal sealed class PreferencesTools(PreferenceStore preferences)
 {

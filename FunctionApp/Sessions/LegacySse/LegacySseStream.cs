@@ -8,10 +8,6 @@ namespace McpFunctions.Sessions.LegacySse;
 /// <summary>An open /sse stream: the SDK transport that writes to it, and the user who opened it.</summary>
 internal sealed class LegacySseStream(SseResponseStreamTransport transport, ClaimsPrincipal owner, string ownerId, CancellationTokenSource lifetime) : ISessionStream
 {
-    public SseResponseStreamTransport Transport => transport;
-
-    public ClaimsPrincipal Owner => owner;
-
     public string OwnerId => ownerId;
 
     public Task SendAsync(JsonRpcMessage message, CancellationToken cancellationToken) => transport.SendMessageAsync(message, cancellationToken);
