@@ -1,9 +1,5 @@
 using McpFunctions.Tests.Fixtures;
 
-
-
-
-
 // No namespace: NUnit runs a SetUpFixture in the global namespace once for the whole assembly.
 #pragma warning disable CA1050
 

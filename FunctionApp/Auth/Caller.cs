@@ -1,6 +1,5 @@
 using System.Security.Claims;
 using McpFunctions.Storage;
-using ModelContextProtocol;
 
 namespace McpFunctions.Auth;
 

@@ -1,7 +1,3 @@
-using System.Text.Json;
-using ModelContextProtocol.Protocol;
-using ModelContextProtocol.Server;
-
 namespace McpFunctions.Conformance;
 
 /// <summary>

@@ -1,11 +1,7 @@
 using System.ComponentModel;
 using System.Security.Claims;
-using System.Text.Json;
 using McpFunctions.Auth;
 using McpFunctions.Mcp;
-using ModelContextProtocol;
-using ModelContextProtocol.Protocol;
-using ModelContextProtocol.Server;
 
 #pragma warning disable MCP9005 // the suite exercises sampling and roots, deprecated in 2026-07-28 but still part of MRTR
 
@@ -221,7 +217,7 @@ internal sealed class ConformanceInputRequiredTools(RequestStateProtector states
         new(requests.ToDictionary(r => r.Key, r => r.Request), requestState);
 
     private string Seal(ClaimsPrincipal? user, string tool, string subject) =>
-        states.Protect(new RequestStatePayload(tool, Caller.IdOf(user), subject));
+        states.Protect(new RequestStateProtector.Payload(tool, Caller.IdOf(user), subject));
 
     /// <summary>The sealed subject, or a protocol error when the state is missing, forged or tampered with.</summary>
     private string Verify(ClaimsPrincipal? user, RequestParams? parameters, string tool) =>

@@ -1,6 +1,4 @@
 using System.ComponentModel;
-using ModelContextProtocol.Protocol;
-using ModelContextProtocol.Server;
 
 namespace McpFunctions.Conformance;
 

@@ -1,8 +1,5 @@
 using System.ComponentModel;
-using McpFunctions.Mcp;
-using ModelContextProtocol;
-using ModelContextProtocol.Protocol;
-using ModelContextProtocol.Server;
+using McpFunctions.Sessions.State;
 
 #pragma warning disable MCP9005 // logging is what test_logging_tool probes
 

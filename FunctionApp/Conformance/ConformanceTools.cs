@@ -1,9 +1,5 @@
 using System.ComponentModel;
-using System.Text.Json;
-using McpFunctions.Mcp;
-using ModelContextProtocol;
-using ModelContextProtocol.Protocol;
-using ModelContextProtocol.Server;
+using McpFunctions.Sessions.State;
 
 #pragma warning disable MCP9005 // the suite's logging scenario exercises 2025-11-25 logging
 #pragma warning disable MCP9001 // the suite checks the deprecated (but still valid) enumNames form

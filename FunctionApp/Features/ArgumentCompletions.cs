@@ -1,8 +1,6 @@
 using McpFunctions.Auth;
 using McpFunctions.Features.Files;
 using McpFunctions.Features.Notes;
-using ModelContextProtocol.Protocol;
-using ModelContextProtocol.Server;
 
 namespace McpFunctions.Features;
 

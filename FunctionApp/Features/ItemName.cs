@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text;
 using McpFunctions.Storage;
-using ModelContextProtocol;
 
 namespace McpFunctions.Features;
 

@@ -1,6 +1,5 @@
 using System.ComponentModel.DataAnnotations;
 using McpFunctions.Conformance;
-using Microsoft.Extensions.Options;
 
 namespace McpFunctions.Mcp;
 

@@ -1,6 +1,3 @@
-using ModelContextProtocol;
-using ModelContextProtocol.Server;
-
 namespace McpFunctions.Mcp;
 
 /// <summary>Behaviour that differs by negotiated protocol revision (the SDK keeps its own helpers internal).</summary>

@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using System.Text.Json;
 using Microsoft.AspNetCore.DataProtection;
 
 namespace McpFunctions.Mcp;
@@ -15,11 +14,11 @@ internal sealed class RequestStateProtector(IDataProtectionProvider provider, Ti
 
     private readonly IDataProtector _protector = provider.CreateProtector("McpFunctions.Mcp.RequestState.v1");
 
-    public string Protect(RequestStatePayload payload) =>
+    public string Protect(Payload payload) =>
         _protector.Protect(JsonSerializer.Serialize(payload with { IssuedAt = time.GetUtcNow() }, JsonSerializerOptions.Web));
 
     /// <summary>The payload if the state is genuine, for this tool and caller, and younger than <see cref="Lifetime"/>; else null.</summary>
-    public RequestStatePayload? Unprotect(string? state, string tool, string callerId)
+    public Payload? Unprotect(string? state, string tool, string callerId)
     {
         if (string.IsNullOrEmpty(state))
         {
@@ -28,7 +27,7 @@ internal sealed class RequestStateProtector(IDataProtectionProvider provider, Ti
 
         try
         {
-            var payload = JsonSerializer.Deserialize<RequestStatePayload>(_protector.Unprotect(state), JsonSerializerOptions.Web);
+            var payload = JsonSerializer.Deserialize<Payload>(_protector.Unprotect(state), JsonSerializerOptions.Web);
             return payload is not null
                 && payload.Tool == tool
                 && payload.CallerId == callerId
@@ -41,4 +40,7 @@ internal sealed class RequestStateProtector(IDataProtectionProvider provider, Ti
             return null;
         }
     }
+
+    /// <summary>What a sealed MRTR request state vouches for: the tool, the caller, and what the user is asked to confirm.</summary>
+    internal sealed record Payload(string Tool, string CallerId, string Subject, DateTimeOffset IssuedAt = default);
 }

@@ -1,6 +1,3 @@
-using Microsoft.Extensions.Options;
-using ModelContextProtocol.Server;
-
 #pragma warning disable MCP9005, MCPEXP002 // a faithful copy includes the deprecated and experimental options too
 
 namespace McpFunctions.Mcp;

@@ -1,7 +1,3 @@
-using ModelContextProtocol;
-using ModelContextProtocol.Protocol;
-using ModelContextProtocol.Server;
-
 namespace McpFunctions.Mcp;
 
 /// <summary><c>resources/read</c> of a URI no resource matches: the protocol's not-found error, naming the URI in its data.</summary>

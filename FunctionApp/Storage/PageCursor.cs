@@ -1,7 +1,6 @@
 using System.Text;
 using Microsoft.AspNetCore.WebUtilities;
 
-
 namespace McpFunctions.Storage;
 
 /// <summary>Opaque paging cursors handed to clients; wraps the storage continuation token.</summary>

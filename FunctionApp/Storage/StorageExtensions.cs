@@ -6,7 +6,6 @@ using McpFunctions.Features.Preferences;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.Extensions.Azure;
-using Microsoft.Extensions.Options;
 
 namespace McpFunctions.Storage;
 

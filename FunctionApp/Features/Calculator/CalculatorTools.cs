@@ -1,6 +1,4 @@
 using System.ComponentModel;
-using ModelContextProtocol;
-using ModelContextProtocol.Server;
 
 namespace McpFunctions.Features.Calculator;
 

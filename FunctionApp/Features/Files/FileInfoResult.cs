@@ -1,4 +1,3 @@
-
 namespace McpFunctions.Features.Files;
 
 /// <summary>A file's metadata as files tools return it.</summary>

@@ -2,8 +2,6 @@ using System.ComponentModel;
 using System.Security.Claims;
 using McpFunctions.Auth;
 using McpFunctions.Sessions.Relay;
-using ModelContextProtocol;
-using ModelContextProtocol.Server;
 
 namespace McpFunctions.Features.Files;
 

@@ -1,10 +1,6 @@
 using System.Security.Claims;
-using System.Text.Json;
 using McpFunctions.Auth;
 using McpFunctions.Sessions.State;
-using ModelContextProtocol;
-using ModelContextProtocol.Protocol;
-using ModelContextProtocol.Server;
 
 namespace McpFunctions.Features.Files;
 

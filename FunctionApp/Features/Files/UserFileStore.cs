@@ -4,8 +4,6 @@ using Azure.Storage.Blobs.Models;
 using McpFunctions.Auth;
 using McpFunctions.Storage;
 using Microsoft.AspNetCore.StaticFiles;
-using Microsoft.Extensions.Options;
-using ModelContextProtocol;
 
 namespace McpFunctions.Features.Files;
 

@@ -1,7 +1,6 @@
 using System.ComponentModel;
 using System.Security.Claims;
 using McpFunctions.Auth;
-using ModelContextProtocol.Server;
 
 namespace McpFunctions.Features.Identity;
 

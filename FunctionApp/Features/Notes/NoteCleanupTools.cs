@@ -1,11 +1,7 @@
 using System.ComponentModel;
 using System.Security.Claims;
-using System.Text.Json;
 using McpFunctions.Auth;
 using McpFunctions.Mcp;
-using ModelContextProtocol;
-using ModelContextProtocol.Protocol;
-using ModelContextProtocol.Server;
 
 namespace McpFunctions.Features.Notes;
 
@@ -81,7 +77,7 @@ internal sealed class NoteCleanupTools(NoteStore notes, RequestStateProtector re
 
         throw new InputRequiredException(
             new Dictionary<string, InputRequest> { [ConfirmField] = InputRequest.ForElicitation(question) },
-            requestState: requestStates.Protect(new RequestStatePayload(ToolName, caller.Id, $"{count} notes")));
+            requestState: requestStates.Protect(new RequestStateProtector.Payload(ToolName, caller.Id, $"{count} notes")));
     }
 
     private static bool Confirmed(IDictionary<string, InputResponse>? responses)

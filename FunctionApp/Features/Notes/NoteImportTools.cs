@@ -1,12 +1,8 @@
 using System.ComponentModel;
 using System.Security.Claims;
-using System.Text.Json;
 using McpFunctions.Auth;
 using McpFunctions.Features.Files;
-using McpFunctions.Mcp;
-using ModelContextProtocol;
-using ModelContextProtocol.Protocol;
-using ModelContextProtocol.Server;
+using McpFunctions.Sessions.State;
 
 #pragma warning disable MCP9005 // client log messages for 2025-11-25 sessions
 

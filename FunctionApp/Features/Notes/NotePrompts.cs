@@ -3,9 +3,6 @@ using System.Security.Claims;
 using System.Text;
 using McpFunctions.Auth;
 using McpFunctions.Features.Files;
-using ModelContextProtocol;
-using ModelContextProtocol.Protocol;
-using ModelContextProtocol.Server;
 
 namespace McpFunctions.Features.Notes;
 

@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
-using ModelContextProtocol;
 
 namespace McpFunctions.Features.Notes;
 

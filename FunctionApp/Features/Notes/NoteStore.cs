@@ -2,7 +2,6 @@ using Azure;
 using Azure.Data.Tables;
 using McpFunctions.Auth;
 using McpFunctions.Storage;
-using ModelContextProtocol;
 
 namespace McpFunctions.Features.Notes;
 

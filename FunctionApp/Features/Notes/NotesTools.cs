@@ -2,8 +2,6 @@ using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
 using System.Security.Claims;
 using McpFunctions.Auth;
-using ModelContextProtocol;
-using ModelContextProtocol.Server;
 
 namespace McpFunctions.Features.Notes;
 

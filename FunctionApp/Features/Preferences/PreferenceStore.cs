@@ -1,7 +1,6 @@
 using Azure;
 using McpFunctions.Auth;
 using McpFunctions.Storage;
-using ModelContextProtocol;
 
 namespace McpFunctions.Features.Preferences;
 

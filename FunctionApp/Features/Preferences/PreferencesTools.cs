@@ -1,8 +1,6 @@
 using System.ComponentModel;
 using System.Security.Claims;
 using McpFunctions.Auth;
-using ModelContextProtocol;
-using ModelContextProtocol.Server;
 
 namespace McpFunctions.Features.Preferences;
 

@@ -1,7 +1,5 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using McpFunctions.Sessions.State;
-using ModelContextProtocol;
 
 namespace McpFunctions.Features.Session;
 

@@ -1,7 +1,4 @@
 using System.ComponentModel;
-using System.Text.Json;
-using ModelContextProtocol;
-using ModelContextProtocol.Server;
 
 namespace McpFunctions.Features.Session;
 

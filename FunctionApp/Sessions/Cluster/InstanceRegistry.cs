@@ -2,7 +2,6 @@ using Azure;
 using Azure.Data.Tables;
 using McpFunctions.Mcp;
 using McpFunctions.Storage;
-using Microsoft.Extensions.Options;
 
 namespace McpFunctions.Sessions.Cluster;
 

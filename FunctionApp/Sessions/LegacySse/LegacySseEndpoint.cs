@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.Json;
 using McpFunctions.Auth;
 using McpFunctions.Hosting;
 using McpFunctions.Mcp;
@@ -8,11 +7,7 @@ using McpFunctions.Sessions.Cluster;
 using McpFunctions.Sessions.Relay;
 using McpFunctions.Sessions.State;
 using McpFunctions.Sessions.Streams;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.WebUtilities;
-using Microsoft.Extensions.Options;
-using ModelContextProtocol.Protocol;
-using ModelContextProtocol.Server;
 
 namespace McpFunctions.Sessions.LegacySse;
 

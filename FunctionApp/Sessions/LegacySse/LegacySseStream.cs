@@ -1,7 +1,5 @@
 using System.Security.Claims;
 using McpFunctions.Sessions.Streams;
-using ModelContextProtocol.Protocol;
-using ModelContextProtocol.Server;
 
 namespace McpFunctions.Sessions.LegacySse;
 

@@ -1,12 +1,9 @@
 using System.Collections.Concurrent;
-using System.Text.Json;
 using Azure;
 using Azure.Data.Tables;
 using McpFunctions.Mcp;
 using McpFunctions.Sessions.Cluster;
 using McpFunctions.Storage;
-using ModelContextProtocol.Protocol;
-using ModelContextProtocol.Server;
 
 namespace McpFunctions.Sessions.Relay;
 

@@ -1,15 +1,12 @@
 using System.Diagnostics.Metrics;
 using System.Net.Http.Headers;
 using System.Text;
-using System.Text.Json;
 using McpFunctions.Auth;
 using McpFunctions.Mcp;
 using McpFunctions.Sessions.Cluster;
 using McpFunctions.Sessions.LegacySse;
 using McpFunctions.Sessions.State;
 using McpFunctions.Sessions.Streams;
-using Microsoft.Extensions.Options;
-using ModelContextProtocol.Protocol;
 
 namespace McpFunctions.Sessions.Relay;
 

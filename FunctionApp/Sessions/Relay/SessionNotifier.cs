@@ -1,11 +1,8 @@
-using System.Text.Json;
 using McpFunctions.Mcp;
 using McpFunctions.Sessions.Cluster;
 using McpFunctions.Sessions.LegacySse;
 using McpFunctions.Sessions.State;
 using McpFunctions.Sessions.Streams;
-using ModelContextProtocol;
-using ModelContextProtocol.Protocol;
 
 namespace McpFunctions.Sessions.Relay;
 

@@ -1,14 +1,10 @@
 using System.Security.Claims;
-using System.Text.Json;
 using McpFunctions.Auth;
 using McpFunctions.Mcp;
 using McpFunctions.Sessions.Cluster;
 using McpFunctions.Sessions.Relay;
 using McpFunctions.Sessions.Streams;
 using McpFunctions.Storage;
-using Microsoft.Extensions.Options;
-using ModelContextProtocol;
-using ModelContextProtocol.Protocol;
 
 namespace McpFunctions.Sessions.State;
 

@@ -1,8 +1,5 @@
-using System.Text.Json;
 using McpFunctions.Auth;
-using ModelContextProtocol;
 using ModelContextProtocol.AspNetCore;
-using ModelContextProtocol.Protocol;
 
 namespace McpFunctions.Sessions.State;
 

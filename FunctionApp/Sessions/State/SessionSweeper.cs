@@ -2,7 +2,6 @@ using McpFunctions.Mcp;
 using McpFunctions.Sessions.Cluster;
 using McpFunctions.Sessions.Relay;
 using McpFunctions.Sessions.Streams;
-using Microsoft.Extensions.Options;
 
 namespace McpFunctions.Sessions.State;
 

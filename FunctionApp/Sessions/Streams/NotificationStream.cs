@@ -1,14 +1,10 @@
 using System.Collections.Concurrent;
 using System.Text;
-using System.Text.Json;
 using System.Threading.Channels;
 using McpFunctions.Hosting;
 using McpFunctions.Mcp;
 using McpFunctions.Sessions.Cluster;
 using McpFunctions.Sessions.State;
-using Microsoft.AspNetCore.Http.Features;
-using Microsoft.Net.Http.Headers;
-using ModelContextProtocol.Protocol;
 
 namespace McpFunctions.Sessions.Streams;
 

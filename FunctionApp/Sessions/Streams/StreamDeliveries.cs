@@ -1,7 +1,7 @@
 namespace McpFunctions.Sessions.Streams;
 
 /// <summary>
-/// Tells a POST response stream's event writer whether its whole response reached the client. The session gate
+/// Tells a POST response stream's event writer whether its whole response reached the client. SessionStreamRouting
 /// opens a ticket around each POST; the writer, created inside that request, holds on to it. A stream delivered
 /// in full never needs replaying, so its buffered events are dropped instead of stored.
 /// </summary>

@@ -1,12 +1,7 @@
-using System.Text.Json;
-using McpFunctions.Sessions.State;
-using ModelContextProtocol;
-using ModelContextProtocol.Protocol;
-using ModelContextProtocol.Server;
 
 #pragma warning disable MCP9005 // Logging is deprecated in 2026-07-28 but is how 2025-11-25 sessions receive server logs.
 
-namespace McpFunctions.Mcp;
+namespace McpFunctions.Sessions.State;
 
 /// <summary>
 /// Log messages for the client (<c>notifications/message</c>), filtered by the level the session set with
