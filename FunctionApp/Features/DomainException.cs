@@ -1,5 +1,3 @@
-using McpFunctions.Mcp;
-
 namespace McpFunctions.Features;
 
 /// <summary>

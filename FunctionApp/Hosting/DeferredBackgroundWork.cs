@@ -1,5 +1,3 @@
-using McpFunctions.Sessions.Streams;
-
 namespace McpFunctions.Hosting;
 
 /// <summary>

@@ -1,5 +1,4 @@
 using System.ComponentModel.DataAnnotations;
-using McpFunctions.Conformance;
 
 namespace McpFunctions.Mcp;
 

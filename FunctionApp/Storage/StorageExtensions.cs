@@ -1,8 +1,5 @@
 using Azure.Data.Tables;
 using Azure.Storage.Blobs;
-using McpFunctions.Features.Files;
-using McpFunctions.Features.Notes;
-using McpFunctions.Features.Preferences;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.Extensions.Azure;
@@ -11,7 +8,7 @@ namespace McpFunctions.Storage;
 
 internal static class StorageExtensions
 {
-    /// <summary>Registers the Azure clients (from Functions-style settings) and the per-user stores.</summary>
+    /// <summary>Registers the Azure clients (from Functions-style settings), the table and container clients, and the shared Data Protection key ring.</summary>
     public static IServiceCollection AddStorage(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<StorageOptions>()
@@ -33,9 +30,6 @@ internal static class StorageExtensions
         services.AddOptions<KeyManagementOptions>().Configure<BlobServiceClient, IOptions<StorageOptions>>((keys, blobs, storage) =>
             keys.XmlRepository = new BlobXmlRepository(blobs, storage.Value.KeysContainer));
 
-        services.AddSingleton<NoteStore>();
-        services.AddSingleton<PreferenceStore>();
-        services.AddSingleton<UserFileStore>();
         return services;
     }
 

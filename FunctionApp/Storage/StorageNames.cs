@@ -1,5 +1,3 @@
-using McpFunctions.Sessions.State;
-
 namespace McpFunctions.Storage;
 
 /// <summary>Logical table names; the physical name is <see cref="StorageOptions.TablePrefix"/> + logical name.</summary>

@@ -1,4 +1,3 @@
-
 #pragma warning disable MCP9005 // Logging is deprecated in 2026-07-28 but is how 2025-11-25 sessions receive server logs.
 
 namespace McpFunctions.Sessions.State;

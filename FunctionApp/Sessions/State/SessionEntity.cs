@@ -1,7 +1,5 @@
 using Azure;
 using Azure.Data.Tables;
-using McpFunctions.Auth;
-using McpFunctions.Features.Session;
 
 namespace McpFunctions.Sessions.State;
 
@@ -38,7 +36,7 @@ internal sealed class SessionEntity : ITableEntity
     /// <summary>JSON array of subscribed resource URIs.</summary>
     public string Subscriptions { get; set; } = "[]";
 
-    /// <summary>JSON object: the state bag tools read and write through <see cref="SessionState"/>.</summary>
+    /// <summary>JSON object: the state bag that the session tools read and write (Features/Session).</summary>
     public string State { get; set; } = "{}";
 
     /// <summary>Instance holding the session's server-to-client stream (GET /mcp or /sse), if any.</summary>
