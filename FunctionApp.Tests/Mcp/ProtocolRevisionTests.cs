@@ -12,6 +12,28 @@ public sealed class ProtocolRevisionTests
 {
     private static readonly HttpClient Http = new();
 
+    [TestCase("2024-11-05", false)]
+    [TestCase("2025-11-25", false)]
+    [TestCase("2026-07-28", true)]
+    [TestCase("2027-01-01", true)]
+    [TestCase("", false)]
+    [TestCase(null, false)]
+    public void Revisions_from_July_2026_on_are_per_request(string? version, bool perRequest)
+    {
+        Assert.That(ProtocolRevision.IsJuly2026OrLater(version), Is.EqualTo(perRequest));
+    }
+
+    [Test]
+    public void Known_revisions_are_the_handshake_and_per_request_lists_and_nothing_else()
+    {
+        Assert.That(ProtocolRevision.HandshakeRevisions.Intersect(ProtocolRevision.PerRequestRevisions), Is.Empty);
+        Assert.That(ProtocolRevision.HandshakeRevisions.All(ProtocolRevision.IsKnown) && ProtocolRevision.PerRequestRevisions.All(ProtocolRevision.IsKnown), Is.True);
+        Assert.That(ProtocolRevision.IsKnown("2025-11-24"), Is.False);
+        Assert.That(ProtocolRevision.IsKnown("1999-01-01"), Is.False);
+        Assert.That(ProtocolRevision.HandshakeRevisions.All(v => !ProtocolRevision.IsJuly2026OrLater(v)), Is.True);
+        Assert.That(ProtocolRevision.PerRequestRevisions.All(ProtocolRevision.IsJuly2026OrLater), Is.True);
+    }
+
     [TestCaseSource(typeof(ProtocolRevision), nameof(ProtocolRevision.HandshakeRevisions))]
     public async Task Every_listed_handshake_revision_is_negotiated_by_initialize(string revision)
     {

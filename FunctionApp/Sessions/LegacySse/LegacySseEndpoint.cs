@@ -65,7 +65,14 @@ internal sealed class LegacySseEndpoint(
                 }
 
                 await transport.DisposeAsync();
-                await transportTask;
+                try
+                {
+                    await transportTask;
+                }
+                catch (OperationCanceledException) when (cts.IsCancellationRequested)
+                {
+                    // The client went away or the app is stopping: the stream simply ends.
+                }
             }
         }
         finally
