@@ -10,10 +10,7 @@ internal static class HostingExtensions
 {
     public static IServiceCollection AddHosting(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<HostingOptions>()
-            .Bind(configuration.GetSection(HostingOptions.SectionName))
-            .ValidateOnStart();
-        services.AddSingleton<IValidateOptions<HostingOptions>, HostingOptionsValidator>();
+        services.AddValidatedOptions<HostingOptions, HostingOptionsValidator>(configuration, HostingOptions.SectionName);
 
         services.AddSingleton(TimeProvider.System);
         services.AddProblemDetails();
@@ -37,6 +34,16 @@ internal static class HostingExtensions
 
         services.AddHealthChecks().AddCheck<StorageHealthCheck>("storage");
         services.AddHostedService<DeferredBackgroundWork>();
+        return services;
+    }
+
+    /// <summary>Binds an options record to its configuration section and validates it at start-up with its source-generated validator.</summary>
+    public static IServiceCollection AddValidatedOptions<TOptions, TValidator>(this IServiceCollection services, IConfiguration configuration, string sectionName)
+        where TOptions : class
+        where TValidator : class, IValidateOptions<TOptions>
+    {
+        services.AddOptions<TOptions>().Bind(configuration.GetSection(sectionName)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<TOptions>, TValidator>();
         return services;
     }
 

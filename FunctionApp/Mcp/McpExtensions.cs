@@ -20,17 +20,15 @@ internal static class McpExtensions
 {
     public static IServiceCollection AddMcp(this IServiceCollection services, IConfiguration configuration, IHostEnvironment environment)
     {
-        services.AddOptions<McpOptions>()
-            .Bind(configuration.GetSection(McpOptions.SectionName))
-            .ValidateOnStart();
-        services.AddSingleton<IValidateOptions<McpOptions>, McpOptionsValidator>();
+        services.AddOptions<McpOptions>().Bind(configuration.GetSection(McpOptions.SectionName));
         var options = configuration.GetSection(McpOptions.SectionName).Get<McpOptions>() ?? new McpOptions();
+        var sessionLifetime = configuration.GetSection(McpOptions.SectionName).Get<SessionLifetimeOptions>() ?? new SessionLifetimeOptions();
         if (options.ConformanceFixtures && !environment.IsDevelopment())
         {
             throw new StartupConfigurationException($"{ConformanceFixtures.SettingName} is set, but conformance fixtures are only allowed in Development.");
         }
 
-        services.AddSessions().AddFeatures();
+        services.AddSessions(configuration).AddFeatures();
         services.AddSingleton<ClientLog>();
         services.AddSingleton<RequestStateProtector>();
         services.AddSingleton<IOptionsFactory<McpServerOptions>, ReusedServerOptions>();
@@ -60,7 +58,7 @@ internal static class McpExtensions
             {
                 // 2025-11-25 and older clients get a session; 2026-07-28 clients are served per request.
                 http.SessionMode = HttpServerSessionMode.StatefulForInitializeClients;
-                http.IdleTimeout = options.SessionIdleTimeout;
+                http.IdleTimeout = sessionLifetime.SessionIdleTimeout;
             })
             .AddAuthorizationFilters()
             .WithFeatures(toolJson)
@@ -91,7 +89,7 @@ internal static class McpExtensions
     /// </summary>
     public static IApplicationBuilder UseMcpSessions(this IApplicationBuilder app)
     {
-        if (app.ApplicationServices.GetRequiredService<IOptions<McpOptions>>().Value.ExposeInstanceHeader)
+        if (app.ApplicationServices.GetRequiredService<IOptions<ClusterOptions>>().Value.ExposeInstanceHeader)
         {
             app.UseMiddleware<InstanceHeader>();
         }

@@ -1,4 +1,5 @@
 using McpFunctions.Hosting;
+using McpFunctions.Mcp;
 using McpFunctions.Sessions.Cluster;
 using McpFunctions.Sessions.LegacySse;
 using McpFunctions.Sessions.Relay;
@@ -11,8 +12,13 @@ namespace McpFunctions.Sessions;
 /// <summary>Sessions that survive scale-out: one registration per mechanism of docs/sessions.md.</summary>
 internal static class SessionsExtensions
 {
-    public static IServiceCollection AddSessions(this IServiceCollection services)
+    public static IServiceCollection AddSessions(this IServiceCollection services, IConfiguration configuration)
     {
+        services.AddValidatedOptions<SessionLifetimeOptions, SessionLifetimeOptionsValidator>(configuration, McpOptions.SectionName)
+            .AddValidatedOptions<EventStoreOptions, EventStoreOptionsValidator>(configuration, McpOptions.SectionName)
+            .AddValidatedOptions<RelayOptions, RelayOptionsValidator>(configuration, McpOptions.SectionName)
+            .AddValidatedOptions<ClusterOptions, ClusterOptionsValidator>(configuration, McpOptions.SectionName);
+
         // Cluster: this instance, and the live instances by their heartbeats.
         services.AddSingleton<LocalInstance>();
         services.AddSingleton<InstanceRegistry>();

@@ -1,6 +1,5 @@
 using Azure;
 using Azure.Data.Tables;
-using McpFunctions.Mcp;
 using McpFunctions.Storage;
 
 namespace McpFunctions.Sessions.Cluster;
@@ -9,7 +8,7 @@ namespace McpFunctions.Sessions.Cluster;
 /// The app's live instances: each records a heartbeat row; relays and session-end broadcasts go to the
 /// instances seen alive recently.
 /// </summary>
-internal sealed class InstanceRegistry(StorageTables tables, LocalInstance self, TimeProvider time, IOptionsMonitor<McpOptions> options, ILogger<InstanceRegistry> logger)
+internal sealed class InstanceRegistry(StorageTables tables, LocalInstance self, TimeProvider time, IOptionsMonitor<ClusterOptions> options, ILogger<InstanceRegistry> logger)
     : BackgroundService
 {
     private const string Partition = "instances";

@@ -26,7 +26,7 @@ internal sealed class RelayPump(
     PendingClientRequests pending,
     IHttpClientFactory httpClients,
     TimeProvider time,
-    IOptionsMonitor<McpOptions> options,
+    IOptionsMonitor<RelayOptions> options,
     ILogger<RelayPump> logger) : BackgroundService
 {
     public const string HttpClientName = "relay-replay";

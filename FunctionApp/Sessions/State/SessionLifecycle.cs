@@ -1,6 +1,5 @@
 using System.Security.Claims;
 using McpFunctions.Auth;
-using McpFunctions.Mcp;
 using McpFunctions.Sessions.Cluster;
 using McpFunctions.Sessions.Relay;
 using McpFunctions.Sessions.Streams;
@@ -19,7 +18,7 @@ internal sealed class SessionLifecycle(
     LocalInstance self,
     InstanceRegistry instances,
     TimeProvider time,
-    IOptionsMonitor<McpOptions> options,
+    IOptionsMonitor<SessionLifetimeOptions> options,
     ILogger<SessionLifecycle> logger)
 {
     /// <summary>Largest stored initialize parameters, in characters.</summary>

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using Azure;
 using Azure.Data.Tables;
-using McpFunctions.Mcp;
 using McpFunctions.Storage;
 
 namespace McpFunctions.Sessions.State;
@@ -11,7 +10,7 @@ namespace McpFunctions.Sessions.State;
 /// row's ETag, retried on conflict, so concurrent updates from any number of instances apply one at a time and
 /// none is lost (the Durable-Entity behaviour, without Durable Functions).
 /// </summary>
-internal sealed class SessionStore(StorageTables tables, TimeProvider time, IOptionsMonitor<McpOptions> options, ILogger<SessionStore> logger)
+internal sealed class SessionStore(StorageTables tables, TimeProvider time, IOptionsMonitor<SessionLifetimeOptions> options, ILogger<SessionStore> logger)
 {
     private const int MaxUpdateAttempts = 100;
 
@@ -27,7 +26,7 @@ internal sealed class SessionStore(StorageTables tables, TimeProvider time, IOpt
         Remember(entity);
     }
 
-    /// <summary>The session if it exists and has not expired; served from cache for <see cref="McpOptions.SessionCacheTtl"/>.</summary>
+    /// <summary>The session if it exists and has not expired; served from cache for <see cref="SessionLifetimeOptions.SessionCacheTtl"/>.</summary>
     public async Task<SessionEntity?> GetAsync(string sessionId, CancellationToken cancellationToken, bool fresh = false)
     {
         if (!fresh && _cache.TryGetValue(sessionId, out var cached)
@@ -91,7 +90,7 @@ internal sealed class SessionStore(StorageTables tables, TimeProvider time, IOpt
         }
     }
 
-    /// <summary>Moves last-seen and expiry forward, at most once per <see cref="McpOptions.SessionTouchInterval"/>.</summary>
+    /// <summary>Moves last-seen and expiry forward, at most once per <see cref="SessionLifetimeOptions.SessionTouchInterval"/>.</summary>
     public async Task TouchAsync(SessionEntity session, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();

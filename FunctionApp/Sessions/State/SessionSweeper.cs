@@ -1,4 +1,3 @@
-using McpFunctions.Mcp;
 using McpFunctions.Sessions.Cluster;
 using McpFunctions.Sessions.Relay;
 using McpFunctions.Sessions.Streams;
@@ -16,7 +15,8 @@ internal sealed class SessionSweeper(
     RelayInbox relay,
     InstanceRegistry instances,
     TimeProvider time,
-    IOptionsMonitor<McpOptions> options,
+    IOptionsMonitor<SessionLifetimeOptions> options,
+    IOptionsMonitor<EventStoreOptions> eventOptions,
     ILogger<SessionSweeper> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -51,7 +51,7 @@ internal sealed class SessionSweeper(
                 }
             }
 
-            var cutoff = time.GetUtcNow() - options.CurrentValue.EventRetention;
+            var cutoff = time.GetUtcNow() - eventOptions.CurrentValue.EventRetention;
             var oldEvents = await events.DeleteOlderThanAsync(cutoff, cancellationToken);
 
             var instancesDropped = 0;

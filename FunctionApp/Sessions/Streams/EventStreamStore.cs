@@ -1,4 +1,3 @@
-using McpFunctions.Mcp;
 using McpFunctions.Sessions.Cluster;
 
 namespace McpFunctions.Sessions.Streams;
@@ -18,7 +17,7 @@ internal sealed class EventStreamStore(
     LocalInstance self,
     InstanceRegistry instances,
     TimeProvider time,
-    IOptionsMonitor<McpOptions> options,
+    IOptionsMonitor<EventStoreOptions> options,
     ILogger<EventStreamStore> logger) : ISseEventStreamStore
 {
     public StreamEventTable Events => events;
@@ -31,7 +30,7 @@ internal sealed class EventStreamStore(
 
     public TimeProvider Time => time;
 
-    public McpOptions Options => options.CurrentValue;
+    public EventStoreOptions Options => options.CurrentValue;
 
     public int MaxEvents => options.CurrentValue.MaxEventsPerStream;
 

@@ -1,9 +1,8 @@
-using McpFunctions.Mcp;
 
 namespace McpFunctions.Sessions.Streams;
 
 /// <summary>
-/// Tells POST-stream writers when their persist delay (<see cref="McpOptions.EventPersistDelay"/>) has passed,
+/// Tells POST-stream writers when their persist delay (<see cref="EventStoreOptions.EventPersistDelay"/>) has passed,
 /// unless they stop waiting first because their response was delivered.
 /// </summary>
 /// <remarks>
@@ -12,7 +11,7 @@ namespace McpFunctions.Sessions.Streams;
 /// young, instead of being kept (and promoted by the GC) until its delay ends. The delay is the same for every
 /// writer, so the queue is in due order.
 /// </remarks>
-internal sealed class PersistDelayQueue(TimeProvider time, IOptionsMonitor<McpOptions> options)
+internal sealed class PersistDelayQueue(TimeProvider time, IOptionsMonitor<EventStoreOptions> options)
 {
     private readonly Lock _gate = new();
     private readonly Queue<(long DueTimestamp, long Ticket)> _waiting = new();

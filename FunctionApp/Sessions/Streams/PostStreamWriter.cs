@@ -6,7 +6,7 @@ namespace McpFunctions.Sessions.Streams;
 /// <summary>Stores one POST response stream's events; one instance, one writer per stream.</summary>
 /// <remarks>
 /// Events go to the SDK at once and are stored in the background, in order, batched into entity-group
-/// transactions. Nothing is stored during the first <see cref="McpOptions.EventPersistDelay"/>: a call that
+/// transactions. Nothing is stored during the first <see cref="EventStoreOptions.EventPersistDelay"/>: a call that
 /// completes and whose response fully reached the client in that time is never stored at all. After that, or as
 /// soon as the stream switches to polling, every event is stored as it comes.
 /// </remarks>

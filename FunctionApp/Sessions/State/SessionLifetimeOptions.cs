@@ -1,0 +1,27 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace McpFunctions.Sessions.State;
+
+/// <summary>Session lifetime and caching (configuration section <c>Mcp</c>).</summary>
+internal sealed record SessionLifetimeOptions
+{
+    /// <summary>A session with no request for this long expires everywhere; the client must initialize again.</summary>
+    [Range(typeof(TimeSpan), "00:00:05", "1.00:00:00")]
+    public TimeSpan SessionIdleTimeout { get; init; } = TimeSpan.FromHours(1);
+
+    /// <summary>How long an instance trusts its cached copy of a session row before reading it again.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:01:00")]
+    public TimeSpan SessionCacheTtl { get; init; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>Last-seen time is written at most this often per session (it moves the expiry forward).</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan SessionTouchInterval { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How often expired sessions, events and relay rows are swept.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan SweepInterval { get; init; } = TimeSpan.FromMinutes(5);
+}
+
+/// <summary>Checks the data annotations on <see cref="SessionLifetimeOptions"/> with source-generated code (no reflection at start-up).</summary>
+[OptionsValidator]
+internal sealed partial class SessionLifetimeOptionsValidator : IValidateOptions<SessionLifetimeOptions>;
