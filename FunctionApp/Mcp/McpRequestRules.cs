@@ -17,7 +17,7 @@ internal sealed class McpRequestRules(RequestDelegate next)
         }
 
         var requestedVersion = request.Headers[McpHeaders.ProtocolVersion].ToString();
-        if (HttpMethods.IsDelete(request.Method) && !request.Headers.ContainsKey(McpHeaders.SessionId)
+        if (HttpMethods.IsDelete(request.Method) && request.Headers[McpHeaders.SessionId].ToString().Length == 0
             && !ProtocolRevision.IsJuly2026OrLater(requestedVersion))
         {
             return McpResponses.WriteErrorAsync(context, StatusCodes.Status400BadRequest, McpResponses.RequestRefused,
