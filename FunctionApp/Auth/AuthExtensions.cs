@@ -7,31 +7,24 @@ internal static class AuthExtensions
     /// <summary>Policy on the MCP endpoints: an authenticated caller.</summary>
     public const string McpCallerPolicy = "McpCaller";
 
-    /// <summary>The default scheme: the relayed owner for this process's own replayed requests, else the sign-in scheme.</summary>
-    private const string CallerScheme = "Caller";
-
     public static IServiceCollection AddAuth(this IServiceCollection services, IConfiguration configuration, IHostEnvironment environment)
     {
         var options = configuration.GetSection(AuthOptions.SectionName).Get<AuthOptions>() ?? new AuthOptions();
         services.AddOptions<AuthOptions>().Bind(configuration.GetSection(AuthOptions.SectionName));
         services.AddSingleton<RelayedUser.Secret>();
 
+        // The sign-in scheme hands this process's own replayed requests to the relayed-user scheme (a forward
+        // selector rather than a policy scheme in front, so an ordinary request costs no extra handler).
         var useLocalDeveloper = environment.IsDevelopment() && options.LocalDeveloperSignIn;
-        var signInScheme = useLocalDeveloper ? LocalDeveloper.SchemeName : SignInNotConfigured.SchemeName;
-        var authentication = services.AddAuthentication(CallerScheme)
-            .AddPolicyScheme(CallerScheme, null, policy => policy.ForwardDefaultSelector = context =>
-                context.Request.Headers.ContainsKey(RelayedUser.SecretHeader)
-                && context.RequestServices.GetRequiredService<RelayedUser.Secret>().Matches(context.Request.Headers[RelayedUser.SecretHeader].ToString())
-                    ? RelayedUser.SchemeName
-                    : signInScheme)
+        var authentication = services.AddAuthentication(useLocalDeveloper ? LocalDeveloper.SchemeName : SignInNotConfigured.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, RelayedUser>(RelayedUser.SchemeName, null);
         if (useLocalDeveloper)
         {
-            authentication.AddScheme<AuthenticationSchemeOptions, LocalDeveloper>(LocalDeveloper.SchemeName, null);
+            authentication.AddScheme<AuthenticationSchemeOptions, LocalDeveloper>(LocalDeveloper.SchemeName, o => o.ForwardDefaultSelector = RelayedUser.SelectFor);
         }
         else
         {
-            authentication.AddScheme<AuthenticationSchemeOptions, SignInNotConfigured>(SignInNotConfigured.SchemeName, null);
+            authentication.AddScheme<AuthenticationSchemeOptions, SignInNotConfigured>(SignInNotConfigured.SchemeName, o => o.ForwardDefaultSelector = RelayedUser.SelectFor);
         }
 
         services.AddAuthorizationBuilder()

@@ -12,7 +12,7 @@ namespace McpFunctions.Auth;
 /// reached another instance, or a session ended elsewhere) as the session's owner, whose stored claims it carries.
 /// </summary>
 /// <remarks>
-/// Only a request carrying this process's random relay secret is sent here (see <see cref="AuthExtensions"/>);
+/// Only a request carrying this process's random relay secret is sent here (<see cref="SelectFor"/>);
 /// the secret never leaves the process, so no client can pose as the relay or as another user.
 /// </remarks>
 internal sealed class RelayedUser(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, RelayedUser.Secret secret)
@@ -29,6 +29,13 @@ internal sealed class RelayedUser(IOptionsMonitor<AuthenticationSchemeOptions> o
     /// <summary>Whether the request was authenticated as a relayed one (the session row may already be gone).</summary>
     public static bool IsRelayed(HttpContext context) =>
         context.Features.Get<IAuthenticateResultFeature>()?.AuthenticateResult?.Ticket?.AuthenticationScheme == SchemeName;
+
+    /// <summary>A sign-in scheme's forward selector: this scheme for a request carrying this process's relay secret, else none.</summary>
+    public static string? SelectFor(HttpContext context) =>
+        context.Request.Headers.TryGetValue(SecretHeader, out var value)
+        && context.RequestServices.GetRequiredService<Secret>().Matches(value.ToString())
+            ? SchemeName
+            : null;
 
     /// <summary>Adds the secret and the owner's claims to a request this process sends to itself.</summary>
     public static void Sign(HttpRequestMessage request, Secret secret, string ownerClaims)

@@ -12,45 +12,57 @@ namespace McpFunctions.Mcp;
 /// </remarks>
 internal static class DomainErrors
 {
+    /// <remarks>A call that completes synchronously (most calls to sync tools) goes through without an async state machine.</remarks>
     public static McpRequestHandler<CallToolRequestParams, CallToolResult> ToolFilter(McpRequestHandler<CallToolRequestParams, CallToolResult> next) =>
-        async (request, cancellationToken) =>
+        (request, cancellationToken) =>
         {
+            ValueTask<CallToolResult> call;
             try
             {
-                return await next(request, cancellationToken);
+                call = next(request, cancellationToken);
             }
             catch (DomainException e)
             {
-                return new CallToolResult
-                {
-                    IsError = true,
-                    Content = [new TextContentBlock { Text = $"An error occurred invoking '{request.Params?.Name}': {e.Message}" }],
-                };
+                return ValueTask.FromResult(ToolError(request, e));
             }
+
+            return call.IsCompletedSuccessfully ? call : AwaitToolAsync(call, request);
         };
 
-    public static McpRequestHandler<GetPromptRequestParams, GetPromptResult> PromptFilter(McpRequestHandler<GetPromptRequestParams, GetPromptResult> next) => AsInvalidParams(next);
-
-    public static McpRequestHandler<ReadResourceRequestParams, ReadResourceResult> ReadResourceFilter(McpRequestHandler<ReadResourceRequestParams, ReadResourceResult> next) => AsInvalidParams(next);
-
-    public static McpRequestHandler<ListResourcesRequestParams, ListResourcesResult> ListResourcesFilter(McpRequestHandler<ListResourcesRequestParams, ListResourcesResult> next) => AsInvalidParams(next);
-
-    public static McpRequestHandler<CompleteRequestParams, CompleteResult> CompleteFilter(McpRequestHandler<CompleteRequestParams, CompleteResult> next) => AsInvalidParams(next);
-
-    public static McpRequestHandler<SubscribeRequestParams, EmptyResult> SubscribeFilter(McpRequestHandler<SubscribeRequestParams, EmptyResult> next) => AsInvalidParams(next);
-
-    public static McpRequestHandler<UnsubscribeRequestParams, EmptyResult> UnsubscribeFilter(McpRequestHandler<UnsubscribeRequestParams, EmptyResult> next) => AsInvalidParams(next);
-
-    private static McpRequestHandler<TParams, TResult> AsInvalidParams<TParams, TResult>(McpRequestHandler<TParams, TResult> next) =>
-        async (request, cancellationToken) =>
+    private static async ValueTask<CallToolResult> AwaitToolAsync(ValueTask<CallToolResult> call, RequestContext<CallToolRequestParams> request)
+    {
+        try
         {
-            try
-            {
-                return await next(request, cancellationToken);
-            }
-            catch (DomainException e)
-            {
-                throw new McpProtocolException(e.Message, McpErrorCode.InvalidParams);
-            }
-        };
+            return await call;
+        }
+        catch (DomainException e)
+        {
+            return ToolError(request, e);
+        }
+    }
+
+    private static CallToolResult ToolError(RequestContext<CallToolRequestParams> request, DomainException e) => new()
+    {
+        IsError = true,
+        Content = [new TextContentBlock { Text = $"An error occurred invoking '{request.Params?.Name}': {e.Message}" }],
+    };
+
+    /// <summary>
+    /// Every other request: an incoming message filter, so one filter serves prompts, resources, completions and
+    /// subscriptions (the SDK rebuilds filter pipelines for each stateless request, so fewer filters cost less).
+    /// </summary>
+    public static McpMessageHandler MessageFilter(McpMessageHandler next) => (context, cancellationToken) =>
+        context.JsonRpcMessage is JsonRpcRequest ? AsInvalidParamsAsync(next, context, cancellationToken) : next(context, cancellationToken);
+
+    private static async Task AsInvalidParamsAsync(McpMessageHandler next, MessageContext context, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await next(context, cancellationToken);
+        }
+        catch (DomainException e)
+        {
+            throw new McpProtocolException(e.Message, McpErrorCode.InvalidParams);
+        }
+    }
 }

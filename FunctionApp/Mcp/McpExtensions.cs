@@ -67,13 +67,8 @@ internal static class McpExtensions
             .WithRequestFilters(filters => filters
                 .AddCallToolFilter(ToolArgumentCheck.Filter)
                 .AddCallToolFilter(DomainErrors.ToolFilter)
-                .AddGetPromptFilter(PromptArgumentCheck.Filter)
-                .AddGetPromptFilter(DomainErrors.PromptFilter)
-                .AddReadResourceFilter(DomainErrors.ReadResourceFilter)
-                .AddListResourcesFilter(DomainErrors.ListResourcesFilter)
-                .AddCompleteFilter(DomainErrors.CompleteFilter)
-                .AddSubscribeToResourcesFilter(DomainErrors.SubscribeFilter)
-                .AddUnsubscribeFromResourcesFilter(DomainErrors.UnsubscribeFilter));
+                .AddGetPromptFilter(PromptArgumentCheck.Filter))
+            .WithMessageFilters(filters => filters.AddIncomingFilter(DomainErrors.MessageFilter));
 
         if (options.ConformanceFixtures)
         {
