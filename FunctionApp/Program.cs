@@ -28,6 +28,7 @@ app.UseMcpSessions();
 app.UseAuthorization();
 
 app.MapHosting();
+app.MapAuth();
 app.MapMcpEndpoints();
 
 app.Run();

@@ -52,7 +52,7 @@ public sealed class RelayedUserTests
     }
 
     private static string OwnerClaims(string localDeveloper) => PrincipalClaims.Serialize(new ClaimsPrincipal(new ClaimsIdentity(
-        [new Claim("sub", $"local-developer:{localDeveloper}"), new Claim("name", $"Local developer ({localDeveloper})"), new Claim("scp", "notes preferences files")],
+        [new Claim("sub", $"local-developer:{localDeveloper}"), new Claim("name", $"Local developer ({localDeveloper})"), new Claim("scp", string.Join(' ', McpScopes.All))],
         "LocalDeveloper", "name", "roles")));
 
     private static HttpRequestMessage WhoAmI(string sessionId, string? sender, string secret, string? ownerClaims)

@@ -1,3 +1,4 @@
+using McpFunctions.Hosting;
 using Microsoft.AspNetCore.Authentication;
 
 namespace McpFunctions.Auth;
@@ -9,13 +10,19 @@ internal static class AuthExtensions
 
     public static IServiceCollection AddAuth(this IServiceCollection services, IConfiguration configuration, IHostEnvironment environment)
     {
-        var options = configuration.GetSection(AuthOptions.SectionName).Get<AuthOptions>() ?? new AuthOptions();
+        var options = Read(configuration);
         services.AddOptions<AuthOptions>().Bind(configuration.GetSection(AuthOptions.SectionName));
         services.AddSingleton<RelayedUser.Secret>();
 
+        var mode = options.EffectiveMode(environment);
+        if (mode == AuthMode.LocalDeveloper && !environment.IsDevelopment())
+        {
+            throw new StartupConfigurationException($"{AuthOptions.SectionName}:Mode is {mode}, which is allowed only in the Development environment.");
+        }
+
         // The sign-in scheme hands this process's own replayed requests to the relayed-user scheme (a forward
         // selector rather than a policy scheme in front, so an ordinary request costs no extra handler).
-        var useLocalDeveloper = environment.IsDevelopment() && options.LocalDeveloperSignIn;
+        var useLocalDeveloper = mode == AuthMode.LocalDeveloper;
         var authentication = services.AddAuthentication(useLocalDeveloper ? LocalDeveloper.SchemeName : SignInNotConfigured.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, RelayedUser>(RelayedUser.SchemeName, null);
         if (useLocalDeveloper)
@@ -30,5 +37,21 @@ internal static class AuthExtensions
         services.AddAuthorizationBuilder()
             .AddPolicy(McpCallerPolicy, policy => policy.RequireAuthenticatedUser());
         return services;
+    }
+
+    /// <summary>Endpoints the resource server answers without a caller: its protected resource metadata.</summary>
+    public static IEndpointRouteBuilder MapAuth(this IEndpointRouteBuilder endpoints) => endpoints.MapProtectedResourceMetadata();
+
+    private static AuthOptions Read(IConfiguration configuration)
+    {
+        try
+        {
+            return configuration.GetSection(AuthOptions.SectionName).Get<AuthOptions>() ?? new AuthOptions();
+        }
+        catch (InvalidOperationException)
+        {
+            throw new StartupConfigurationException(
+                $"{AuthOptions.SectionName}:Mode is '{configuration[$"{AuthOptions.SectionName}:Mode"]}'; use one of: {string.Join(", ", Enum.GetNames<AuthMode>())}.");
+        }
     }
 }

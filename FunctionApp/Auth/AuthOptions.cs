@@ -1,13 +1,29 @@
 namespace McpFunctions.Auth;
 
-/// <summary>Sign-in settings (configuration section <c>Auth</c>).</summary>
+/// <summary>How callers are known (configuration section <c>Auth</c>).</summary>
 internal sealed record AuthOptions
 {
     public const string SectionName = "Auth";
 
     /// <summary>
-    /// In Development only, treat every loopback request as the fixed local developer, so the server works
-    /// before sign-in is configured. Ignored in every other environment.
+    /// <see cref="AuthMode.Entra"/> (the default outside Development) or <see cref="AuthMode.LocalDeveloper"/> (the
+    /// default in Development, and refused anywhere else).
     /// </summary>
-    public bool LocalDeveloperSignIn { get; init; } = true;
+    public AuthMode? Mode { get; init; }
+
+    /// <summary>Issuer URLs of the authorization servers that protected resource metadata names for this server.</summary>
+    public string[] AuthorizationServers { get; init; } = [];
+
+    public AuthMode EffectiveMode(IHostEnvironment environment) =>
+        Mode ?? (environment.IsDevelopment() ? AuthMode.LocalDeveloper : AuthMode.Entra);
+}
+
+/// <summary>Values of <see cref="AuthOptions.Mode"/>.</summary>
+internal enum AuthMode
+{
+    /// <summary>Callers present access tokens; without a valid one a request gets 401 with a Bearer challenge.</summary>
+    Entra,
+
+    /// <summary>Development only: loopback requests are the fixed local developer (<see cref="LocalDeveloper"/>).</summary>
+    LocalDeveloper,
 }

@@ -47,7 +47,7 @@ internal sealed class LocalDeveloper(IOptionsMonitor<AuthenticationSchemeOptions
             [
                 new Claim("sub", subject),
                 new Claim("name", name.Length > 0 ? $"Local developer ({name})" : "Local developer"),
-                new Claim("scp", "notes preferences files"),
+                new Claim("scp", string.Join(' ', McpScopes.All)),
             ],
             SchemeName, "name", "roles");
         return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName)));
@@ -56,6 +56,7 @@ internal sealed class LocalDeveloper(IOptionsMonitor<AuthenticationSchemeOptions
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
     {
         Response.StatusCode = StatusCodes.Status401Unauthorized;
+        ProtectedResource.AddChallenge(Response);
         await Response.WriteAsJsonAsync(new
         {
             error = "unauthorized",

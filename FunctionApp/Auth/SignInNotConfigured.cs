@@ -3,7 +3,10 @@ using Microsoft.AspNetCore.Authentication;
 
 namespace McpFunctions.Auth;
 
-/// <summary>Fails closed: outside Development, with no sign-in configured, every MCP request gets 401.</summary>
+/// <summary>
+/// Fails closed: in <see cref="AuthMode.Entra"/> mode, until token validation is configured, every MCP request gets 401
+/// with a Bearer challenge naming the protected resource metadata.
+/// </summary>
 internal sealed class SignInNotConfigured(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
@@ -14,6 +17,7 @@ internal sealed class SignInNotConfigured(IOptionsMonitor<AuthenticationSchemeOp
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
     {
         Response.StatusCode = StatusCodes.Status401Unauthorized;
+        ProtectedResource.AddChallenge(Response);
         await Response.WriteAsJsonAsync(new
         {
             error = "unauthorized",

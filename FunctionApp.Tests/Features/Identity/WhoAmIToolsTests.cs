@@ -18,7 +18,7 @@ public sealed class WhoAmIToolsTests
             Assert.That(me.Id, Is.EqualTo("local-developer"));
             Assert.That(me.Name, Is.EqualTo("Local developer"));
             Assert.That(me.AuthenticationMethod, Is.EqualTo(LocalDeveloper.SchemeName));
-            Assert.That(me.Scopes, Is.EquivalentTo(new[] { "notes", "preferences", "files" }));
+            Assert.That(me.Scopes, Is.EquivalentTo(McpScopes.All), "the local developer holds every scope");
             Assert.That(me.SessionId, Is.Not.Empty.And.EqualTo(client.SessionId));
             Assert.That(me.ProtocolVersion, Is.EqualTo(Clients.SessionRevision));
             Assert.That(me.Client, Is.EqualTo("McpFunctions.Tests 1.0.0"));
