@@ -1,6 +1,6 @@
 using McpFunctions.Mcp;
-using ModelContextProtocol.Authentication;
 using Microsoft.Net.Http.Headers;
+using ModelContextProtocol.Authentication;
 
 namespace McpFunctions.Auth;
 
