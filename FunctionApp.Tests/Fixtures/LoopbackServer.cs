@@ -46,6 +46,13 @@ public sealed class LoopbackServer : WebApplicationFactory<Program>
     {
         builder.UseEnvironment("Development");
         builder.UseSetting("urls", "http://127.0.0.1:0");
+        // Host settings are visible to what Program.cs reads while it registers services (Auth:Mode, for one);
+        // the in-memory source also overrides appsettings files for options bound later.
+        foreach (var (key, value) in _settings)
+        {
+            builder.UseSetting(key, value);
+        }
+
         builder.ConfigureAppConfiguration((_, configuration) => configuration.AddInMemoryCollection(_settings));
         if (_services is not null)
         {

@@ -23,11 +23,16 @@ internal static class AuthExtensions
         // The sign-in scheme hands this process's own replayed requests to the relayed-user scheme (a forward
         // selector rather than a policy scheme in front, so an ordinary request costs no extra handler).
         var useLocalDeveloper = mode == AuthMode.LocalDeveloper;
-        var authentication = services.AddAuthentication(useLocalDeveloper ? LocalDeveloper.SchemeName : SignInNotConfigured.SchemeName)
+        var entra = !useLocalDeveloper && EntraTokens.IsConfigured(configuration);
+        var authentication = services.AddAuthentication(useLocalDeveloper ? LocalDeveloper.SchemeName : entra ? EntraTokens.SchemeName : SignInNotConfigured.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, RelayedUser>(RelayedUser.SchemeName, null);
         if (useLocalDeveloper)
         {
             authentication.AddScheme<AuthenticationSchemeOptions, LocalDeveloper>(LocalDeveloper.SchemeName, o => o.ForwardDefaultSelector = RelayedUser.SelectFor);
+        }
+        else if (entra)
+        {
+            authentication.AddEntraTokens(configuration, options);
         }
         else
         {

@@ -11,6 +11,12 @@ internal sealed record AuthOptions
     /// </summary>
     public AuthMode? Mode { get; init; }
 
+    /// <summary>
+    /// Entra tenant ids whose tokens are accepted in <see cref="AuthMode.Entra"/> mode; empty means the app's own
+    /// tenant (<c>AzureAd:TenantId</c>).
+    /// </summary>
+    public string[] AllowedTenants { get; init; } = [];
+
     /// <summary>Issuer URLs of the authorization servers that protected resource metadata names for this server.</summary>
     public string[] AuthorizationServers { get; init; } = [];
 

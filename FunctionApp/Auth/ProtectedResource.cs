@@ -23,10 +23,13 @@ internal static class ProtectedResource
     /// <summary>The path-suffixed metadata URL (the form clients try first).</summary>
     public static string MetadataUrl(HttpRequest request) => Origin(request) + MetadataPath + McpRoutes.StreamableHttp;
 
-    /// <summary>Adds <c>WWW-Authenticate: Bearer resource_metadata="…", scope="…"</c> to a 401.</summary>
-    public static void AddChallenge(HttpResponse response) =>
+    /// <summary>
+    /// Adds <c>WWW-Authenticate: Bearer resource_metadata="…", scope="…"</c> to a 401, with <c>error="…"</c> first when a
+    /// presented token was refused (RFC 6750).
+    /// </summary>
+    public static void AddChallenge(HttpResponse response, string? error = null) =>
         response.Headers.Append(HeaderNames.WWWAuthenticate,
-            $"Bearer resource_metadata=\"{MetadataUrl(response.HttpContext.Request)}\", scope=\"{string.Join(' ', McpScopes.All)}\"");
+            $"Bearer {(error is null ? "" : $"error=\"{error}\", ")}resource_metadata=\"{MetadataUrl(response.HttpContext.Request)}\", scope=\"{string.Join(' ', McpScopes.All)}\"");
 
     /// <summary>The document at the path-suffixed URL and at the root, for clients that only try the root.</summary>
     public static IEndpointRouteBuilder MapProtectedResourceMetadata(this IEndpointRouteBuilder endpoints)
