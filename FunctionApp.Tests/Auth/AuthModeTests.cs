@@ -7,29 +7,17 @@ namespace McpFunctions.Tests.Auth;
 /// <summary>Auth:Mode: the local developer only in Development; outside it, every call is challenged.</summary>
 public sealed class AuthModeTests
 {
-    [Test]
-    public async Task The_local_developer_mode_is_refused_outside_Development()
+    [TestCase("Production", "LocalDeveloper", "Auth:Mode is LocalDeveloper, which is allowed only in the Development environment.")]
+    [TestCase("Development", "Anonymous", "Auth:Mode is 'Anonymous'; use one of: Entra, LocalDeveloper.")]
+    public async Task A_mode_that_cannot_run_here_stops_the_app_with_a_clear_message(string environment, string mode, string message)
     {
-        await using var app = Start("Production", mode: "LocalDeveloper", FreePort.Next());
+        await using var app = Start(environment, mode, FreePort.Next());
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
 
         await app.WaitForExitAsync(cts.Token);
 
         Assert.That(app.ExitCode, Is.EqualTo(1));
-        Assert.That(app.Output, Does.Contain("Auth:Mode is LocalDeveloper, which is allowed only in the Development environment."));
-        ResponseBody.AssertRevealsNoInternals(app.Output);
-    }
-
-    [Test]
-    public async Task An_unknown_mode_stops_the_app_with_the_modes_it_knows()
-    {
-        await using var app = Start("Development", mode: "Anonymous", FreePort.Next());
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-
-        await app.WaitForExitAsync(cts.Token);
-
-        Assert.That(app.ExitCode, Is.EqualTo(1));
-        Assert.That(app.Output, Does.Contain("Auth:Mode is 'Anonymous'; use one of: Entra, LocalDeveloper."));
+        Assert.That(app.Output, Does.Contain(message));
         ResponseBody.AssertRevealsNoInternals(app.Output);
     }
 
