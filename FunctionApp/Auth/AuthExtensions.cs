@@ -1,5 +1,6 @@
 using McpFunctions.Hosting;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.Net.Http.Headers;
 
 namespace McpFunctions.Auth;
 
@@ -22,19 +23,23 @@ internal static class AuthExtensions
 
         // The sign-in scheme hands this process's own replayed requests to the relayed-user scheme (a forward
         // selector rather than a policy scheme in front, so an ordinary request costs no extra handler).
+        // In the local developer mode a request that carries a token is still validated: by Entra's scheme when it
+        // is configured, else it is refused (LocalDeveloper).
         var useLocalDeveloper = mode == AuthMode.LocalDeveloper;
-        var entra = !useLocalDeveloper && EntraTokens.IsConfigured(configuration);
+        var entra = EntraTokens.IsConfigured(configuration);
         var authentication = services.AddAuthentication(useLocalDeveloper ? LocalDeveloper.SchemeName : entra ? EntraTokens.SchemeName : SignInNotConfigured.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, RelayedUser>(RelayedUser.SchemeName, null);
-        if (useLocalDeveloper)
-        {
-            authentication.AddScheme<AuthenticationSchemeOptions, LocalDeveloper>(LocalDeveloper.SchemeName, o => o.ForwardDefaultSelector = RelayedUser.SelectFor);
-        }
-        else if (entra)
+        if (entra)
         {
             authentication.AddEntraTokens(configuration, options);
         }
-        else
+
+        if (useLocalDeveloper)
+        {
+            authentication.AddScheme<AuthenticationSchemeOptions, LocalDeveloper>(LocalDeveloper.SchemeName, o => o.ForwardDefaultSelector = context =>
+                RelayedUser.SelectFor(context) ?? (entra && context.Request.Headers.ContainsKey(HeaderNames.Authorization) ? EntraTokens.SchemeName : null));
+        }
+        else if (!entra)
         {
             authentication.AddScheme<AuthenticationSchemeOptions, SignInNotConfigured>(SignInNotConfigured.SchemeName, o => o.ForwardDefaultSelector = RelayedUser.SelectFor);
         }

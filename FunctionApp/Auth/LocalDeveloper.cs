@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.Net.Http.Headers;
 
 namespace McpFunctions.Auth;
 
@@ -31,6 +32,11 @@ internal sealed class LocalDeveloper(IOptionsMonitor<AuthenticationSchemeOptions
             return Task.FromResult(AuthenticateResult.NoResult());
         }
 
+        if (Request.Headers.ContainsKey(HeaderNames.Authorization))
+        {
+            return Task.FromResult(AuthenticateResult.Fail("The request carries a token, and no token validation is configured (AzureAd)."));
+        }
+
         var subject = SubjectId;
         var name = Request.Headers[IdentityHeader].ToString();
         if (name.Length > 0)
@@ -56,6 +62,18 @@ internal sealed class LocalDeveloper(IOptionsMonitor<AuthenticationSchemeOptions
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
     {
         Response.StatusCode = StatusCodes.Status401Unauthorized;
+        if (Request.Headers.ContainsKey(HeaderNames.Authorization))
+        {
+            // A presented token is never ignored in favour of the local developer: it is refused.
+            ProtectedResource.AddChallenge(Response, "invalid_token");
+            await Response.WriteAsJsonAsync(new
+            {
+                error = "invalid_token",
+                error_description = "This server cannot validate the presented token: configure AzureAd, or send the request without one.",
+            });
+            return;
+        }
+
         ProtectedResource.AddChallenge(Response);
         await Response.WriteAsJsonAsync(new
         {
