@@ -1,3 +1,4 @@
+using McpFunctions.Hosting;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.Identity.Web;
@@ -26,7 +27,7 @@ internal static class EntraTokens
         var tenants = AllowedTenants(section, options);
         if (tenants.Length == 0)
         {
-            throw new Hosting.StartupConfigurationException(
+            throw new StartupConfigurationException(
                 $"{SectionName}:ClientId is set, but no tenant is allowed: set {SectionName}:TenantId or {AuthOptions.SectionName}:AllowedTenants.");
         }
 
