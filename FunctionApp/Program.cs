@@ -23,7 +23,7 @@ catch (StartupConfigurationException e)
 var app = builder.Build();
 
 app.UseHosting();
-app.UseAuthentication();
+app.UseAuth();
 app.UseMcpSessions();
 app.UseAuthorization();
 

@@ -8,7 +8,8 @@ namespace McpFunctions.Tests.Auth;
 public sealed class AuthModeTests
 {
     [TestCase("Production", "LocalDeveloper", "Auth:Mode is LocalDeveloper, which is allowed only in the Development environment.")]
-    [TestCase("Development", "Anonymous", "Auth:Mode is 'Anonymous'; use one of: Entra, LocalDeveloper.")]
+    [TestCase("Production", "LocalSignIn", "Auth:Mode is LocalSignIn, which is allowed only in the Development environment.")]
+    [TestCase("Development", "Anonymous", "Auth:Mode is 'Anonymous'; use one of: Entra, LocalDeveloper, LocalSignIn.")]
     public async Task A_mode_that_cannot_run_here_stops_the_app_with_a_clear_message(string environment, string mode, string message)
     {
         await using var app = Start(environment, mode, FreePort.Next());

@@ -1,6 +1,9 @@
+using McpFunctions.Auth.Clients;
+using McpFunctions.Auth.Server;
 using McpFunctions.Hosting;
 using Microsoft.AspNetCore.Authentication;
-using Microsoft.Net.Http.Headers;
+using Microsoft.AspNetCore.RateLimiting;
+using OpenIddict.Validation.AspNetCore;
 
 namespace McpFunctions.Auth;
 
@@ -12,36 +15,60 @@ internal static class AuthExtensions
     public static IServiceCollection AddAuth(this IServiceCollection services, IConfiguration configuration, IHostEnvironment environment)
     {
         var options = Read(configuration);
-        services.AddOptions<AuthOptions>().Bind(configuration.GetSection(AuthOptions.SectionName));
+        services.AddValidatedOptions<AuthOptions, AuthOptionsValidator>(configuration, AuthOptions.SectionName);
         services.AddSingleton<RelayedUser.Secret>();
 
         var mode = options.EffectiveMode(environment);
-        if (mode == AuthMode.LocalDeveloper && !environment.IsDevelopment())
+        if (mode != AuthMode.Entra && !environment.IsDevelopment())
         {
             throw new StartupConfigurationException($"{AuthOptions.SectionName}:Mode is {mode}, which is allowed only in the Development environment.");
         }
 
-        // The sign-in scheme hands this process's own replayed requests to the relayed-user scheme (a forward
-        // selector rather than a policy scheme in front, so an ordinary request costs no extra handler).
-        // In the local developer mode a request that carries a token is still validated: by Entra's scheme when it
-        // is configured, else it is refused (LocalDeveloper).
-        var useLocalDeveloper = mode == AuthMode.LocalDeveloper;
+        // This app is the authorization server when users can sign in to it: locally, or (later) with Entra ID.
+        var server = mode == AuthMode.LocalSignIn;
         var entra = EntraTokens.IsConfigured(configuration);
-        var authentication = services.AddAuthentication(useLocalDeveloper ? LocalDeveloper.SchemeName : entra ? EntraTokens.SchemeName : SignInNotConfigured.SchemeName)
-            .AddScheme<AuthenticationSchemeOptions, RelayedUser>(RelayedUser.SchemeName, null);
+        var schemes = new BearerSchemes(server, entra);
+        services.AddSingleton(new AuthorizationServerState(server));
+
+        // The default scheme looks at the token itself, handing other kinds (relayed, Entra) on through its forward
+        // selector; every challenge ends in BearerChallenge, so a 401 reads the same whoever refused the token.
+        var defaultScheme = mode == AuthMode.LocalDeveloper ? LocalDeveloper.SchemeName
+            : server ? AuthorizationServer.TokenScheme
+            : entra ? EntraTokens.SchemeName
+            : BearerChallenge.SchemeName;
+        var authentication = services.AddAuthentication(o =>
+            {
+                o.DefaultScheme = defaultScheme;
+                o.DefaultChallengeScheme = mode == AuthMode.LocalDeveloper ? LocalDeveloper.SchemeName : BearerChallenge.SchemeName;
+            })
+            .AddScheme<AuthenticationSchemeOptions, RelayedUser>(RelayedUser.SchemeName, null)
+            .AddScheme<AuthenticationSchemeOptions, BearerChallenge>(BearerChallenge.SchemeName, o => o.ForwardDefaultSelector = RelayedUser.SelectFor);
         if (entra)
         {
-            authentication.AddEntraTokens(configuration, options);
+            authentication.AddEntraTokens(configuration, options, defaultScheme == EntraTokens.SchemeName ? schemes.Select : null);
         }
 
-        if (useLocalDeveloper)
+        if (mode == AuthMode.LocalDeveloper)
         {
-            authentication.AddScheme<AuthenticationSchemeOptions, LocalDeveloper>(LocalDeveloper.SchemeName, o => o.ForwardDefaultSelector = context =>
-                RelayedUser.SelectFor(context) ?? (entra && context.Request.Headers.ContainsKey(HeaderNames.Authorization) ? EntraTokens.SchemeName : null));
+            authentication.AddScheme<AuthenticationSchemeOptions, LocalDeveloper>(LocalDeveloper.SchemeName, o => o.ForwardDefaultSelector = schemes.Select);
         }
-        else if (!entra)
+
+        if (server)
         {
-            authentication.AddScheme<AuthenticationSchemeOptions, SignInNotConfigured>(SignInNotConfigured.SchemeName, o => o.ForwardDefaultSelector = RelayedUser.SelectFor);
+            var requireHttps = !environment.IsDevelopment();
+            services.AddAuthorizationServer(options, requireHttps);
+            services.Configure<OpenIddictValidationAspNetCoreOptions>(o =>
+            {
+                o.ForwardDefaultSelector = schemes.Select;
+                o.ForwardChallenge = BearerChallenge.SchemeName;
+            });
+            authentication.AddUserSignIn(requireHttps, LocalSignInPage.Path);
+            services.AddSingleton<IAuthenticationSchemeProvider, OAuthPathSchemes>();
+            services.AddRateLimiter(limiter =>
+            {
+                limiter.AddPolicy(RegistrationEndpoint.RateLimitPolicy, RegistrationEndpoint.RateLimit);
+                limiter.OnRejected = RegistrationEndpoint.OnRejectedAsync;
+            });
         }
 
         services.AddAuthorizationBuilder()
@@ -49,8 +76,33 @@ internal static class AuthExtensions
         return services;
     }
 
-    /// <summary>Endpoints the resource server answers without a caller: its protected resource metadata.</summary>
-    public static IEndpointRouteBuilder MapAuth(this IEndpointRouteBuilder endpoints) => endpoints.MapProtectedResourceMetadata();
+    /// <summary>The authorization server's endpoints and pages (when it runs) ahead of authentication.</summary>
+    public static WebApplication UseAuth(this WebApplication app)
+    {
+        if (app.Services.GetRequiredService<AuthorizationServerState>().Enabled)
+        {
+            app.UseRateLimiter();
+            app.UseAuthorizationServer();
+        }
+
+        app.UseAuthentication();
+        return app;
+    }
+
+    /// <summary>Endpoints answered without a caller: protected resource metadata, and the authorization server's pages.</summary>
+    public static IEndpointRouteBuilder MapAuth(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapProtectedResourceMetadata();
+        if (endpoints.ServiceProvider.GetRequiredService<AuthorizationServerState>().Enabled)
+        {
+            endpoints.MapAuthorizationServer();
+            endpoints.MapPost(AuthorizationServer.RegisterPath, RegistrationEndpoint.HandleAsync).DisableAntiforgery().RequireRateLimiting(RegistrationEndpoint.RateLimitPolicy);
+            endpoints.MapAccountPage();
+            endpoints.MapLocalSignIn();
+        }
+
+        return endpoints;
+    }
 
     private static AuthOptions Read(IConfiguration configuration)
     {
@@ -65,3 +117,6 @@ internal static class AuthExtensions
         }
     }
 }
+
+/// <summary>Whether this app runs its own authorization server (decided at start-up from <see cref="AuthOptions.Mode"/>).</summary>
+internal sealed record AuthorizationServerState(bool Enabled);

@@ -15,7 +15,8 @@ internal sealed record Caller(string Id, string? Name, string AuthenticationMeth
         var identity = AuthenticatedIdentity(user);
         var id = IdOf(identity);
 
-        var scopes = identity.FindAll("scp").Concat(identity.FindAll("scope"))
+        // Entra writes scp; this server's tokens write scope, which OpenIddict's validation also gives as oi_scp claims.
+        var scopes = identity.FindAll("scp").Concat(identity.FindAll("scope")).Concat(identity.FindAll("oi_scp"))
             .SelectMany(c => c.Value.Split(' ', StringSplitOptions.RemoveEmptyEntries))
             .Concat(identity.FindAll("roles").Select(c => c.Value))
             .Distinct(StringComparer.Ordinal)

@@ -20,7 +20,8 @@ internal static class EntraTokens
     public static bool IsConfigured(IConfiguration configuration) =>
         !string.IsNullOrWhiteSpace(configuration[$"{SectionName}:ClientId"]);
 
-    public static void AddEntraTokens(this AuthenticationBuilder authentication, IConfiguration configuration, AuthOptions options)
+    /// <summary>Adds the Entra scheme; when it is the default scheme, <paramref name="forwardSelector"/> hands other kinds of request on (<see cref="BearerSchemes.Select"/>).</summary>
+    public static void AddEntraTokens(this AuthenticationBuilder authentication, IConfiguration configuration, AuthOptions options, Func<HttpContext, string?>? forwardSelector)
     {
         var section = configuration.GetSection(SectionName);
         var instance = (section["Instance"] ?? "https://login.microsoftonline.com/").TrimEnd('/') + "/";
@@ -34,7 +35,8 @@ internal static class EntraTokens
         authentication.AddMicrosoftIdentityWebApi(
             jwt =>
             {
-                jwt.ForwardDefaultSelector = RelayedUser.SelectFor;
+                jwt.ForwardDefaultSelector = forwardSelector ?? RelayedUser.SelectFor;
+                jwt.ForwardChallenge = BearerChallenge.SchemeName;
                 // The issuer names the tenant, so this list is the allowed-tenants check: v2.0 and v1.0 tokens.
                 jwt.TokenValidationParameters.ValidIssuers = tenants
                     .SelectMany(tenant => new[] { $"{instance}{tenant}/v2.0", $"https://sts.windows.net/{tenant}/" })
@@ -42,7 +44,6 @@ internal static class EntraTokens
                 // Claims keep their token names (oid, tid, scp, roles), as Caller reads them.
                 jwt.MapInboundClaims = false;
                 jwt.Events ??= new JwtBearerEvents();
-                jwt.Events.OnChallenge = ChallengeAsync;
                 var validated = jwt.Events.OnTokenValidated;
                 jwt.Events.OnTokenValidated = async context =>
                 {
@@ -62,21 +63,4 @@ internal static class EntraTokens
         options.AllowedTenants.Length > 0
             ? options.AllowedTenants
             : section["TenantId"] is { Length: > 0 } tenant && tenant is not ("common" or "organizations" or "consumers") ? [tenant] : [];
-
-    /// <summary>401 with the resource's challenge; <c>error="invalid_token"</c> when a token was presented and refused.</summary>
-    private static Task ChallengeAsync(JwtBearerChallengeContext context)
-    {
-        context.HandleResponse();
-        var response = context.Response;
-        response.StatusCode = StatusCodes.Status401Unauthorized;
-        var refused = context.AuthenticateFailure is not null;
-        ProtectedResource.AddChallenge(response, refused ? "invalid_token" : null);
-        return response.WriteAsJsonAsync(new
-        {
-            error = refused ? "invalid_token" : "unauthorized",
-            error_description = refused
-                ? "The access token is not valid for this server: it is expired, malformed, not signed by an allowed tenant, or meant for another audience."
-                : "Sign in: this server needs an access token (see the resource_metadata in WWW-Authenticate).",
-        });
-    }
 }

@@ -12,4 +12,16 @@ internal static class McpScopes
 
     /// <summary>Every scope, in the order metadata lists them.</summary>
     public static readonly string[] All = [NotesRead, NotesWrite, FilesRead, FilesWrite, PreferencesRead, PreferencesWrite];
+
+    /// <summary>What a scope allows, in words for the consent and account pages.</summary>
+    public static string Describe(string scope) => scope switch
+    {
+        NotesRead => "Read your notes",
+        NotesWrite => "Create, change and delete your notes",
+        FilesRead => "Read your files",
+        FilesWrite => "Create, change and delete your files",
+        PreferencesRead => "Read your preferences",
+        PreferencesWrite => "Change your preferences",
+        _ => scope,
+    };
 }

@@ -42,10 +42,14 @@ internal static class ProtectedResource
     private static Task WriteAsync(HttpContext context)
     {
         var settings = context.RequestServices.GetRequiredService<IOptionsMonitor<AuthOptions>>().CurrentValue;
+        var ownServer = context.RequestServices.GetRequiredService<AuthorizationServerState>().Enabled;
         var metadata = new ProtectedResourceMetadata
         {
             Resource = ResourceUrl(context.Request),
-            AuthorizationServers = [.. settings.AuthorizationServers],
+            // This app's own authorization server has this origin as its issuer (OpenIddict writes it as an absolute URI).
+            AuthorizationServers = settings.AuthorizationServers.Length > 0 ? [.. settings.AuthorizationServers]
+                : ownServer ? [new Uri(Origin(context.Request)).AbsoluteUri]
+                : [],
             BearerMethodsSupported = ["header"],
             ScopesSupported = [.. McpScopes.All],
             ResourceName = "McpFunctions",

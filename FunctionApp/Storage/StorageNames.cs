@@ -20,4 +20,22 @@ internal static class StorageNames
 
     /// <summary>Live instances and their heartbeats.</summary>
     public const string Instances = "instances";
+
+    /// <summary>OAuth clients: registered ones and fetched client metadata documents.</summary>
+    public const string OAuthClients = "oauthclients";
+
+    /// <summary>OAuth grants (a user's consent to a client for some scopes), partitioned by user.</summary>
+    public const string OAuthGrants = "oauthgrants";
+
+    /// <summary>Authorization codes and refresh tokens issued under a grant, partitioned by user.</summary>
+    public const string OAuthTokens = "oauthtokens";
+
+    /// <summary>Hashed reference ids of authorization codes, pointing at their token row.</summary>
+    public const string OAuthTokenReferences = "oauthtokenrefs";
+
+    /// <summary>The authorization server's signing and encryption keys, each wrapped by Data Protection.</summary>
+    public const string OAuthKeys = "oauthkeys";
+
+    /// <summary>Grants revoked recently, which every instance reads to refuse their access tokens.</summary>
+    public const string OAuthRevocations = "oauthrevoked";
 }

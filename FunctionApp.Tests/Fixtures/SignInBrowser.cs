@@ -1,0 +1,121 @@
+using System.Net;
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.WebUtilities;
+
+namespace McpFunctions.Tests.Fixtures;
+
+/// <summary>
+/// A user's browser for the authorization server's plain HTML pages: it follows redirects by hand, keeps cookies,
+/// fills the local sign-in form and presses Allow or Deny on the consent page, reading the forms as a browser would.
+/// </summary>
+public sealed partial class SignInBrowser : IDisposable
+{
+    private readonly HttpClient _http;
+
+    public SignInBrowser()
+    {
+        Cookies = new CookieContainer();
+        _http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = Cookies, UseCookies = true });
+    }
+
+    public CookieContainer Cookies { get; }
+
+    /// <summary>The last HTML page shown, for assertions on what the user saw.</summary>
+    public string LastPage { get; private set; } = "";
+
+    public HttpResponseMessage? LastResponse { get; private set; }
+
+    /// <summary>
+    /// Opens <paramref name="authorizationUri"/>, signs in as <paramref name="user"/> when asked, and presses
+    /// <paramref name="decision"/> on the consent page if it appears. Returns the redirect back to the client.
+    /// </summary>
+    public async Task<Uri> AuthorizeAsync(Uri authorizationUri, string user, string decision = "allow", CancellationToken cancellationToken = default)
+    {
+        var response = await GetAsync(authorizationUri, cancellationToken);
+        for (var step = 0; step < 10; step++)
+        {
+            if (response.StatusCode is HttpStatusCode.Redirect or HttpStatusCode.Found or HttpStatusCode.SeeOther)
+            {
+                var location = new Uri(authorizationUri, response.Headers.Location!);
+                if (location.Authority != authorizationUri.Authority)
+                {
+                    return location;
+                }
+
+                response = await GetAsync(location, cancellationToken);
+                continue;
+            }
+
+            var page = LastPage;
+            if (response.StatusCode != HttpStatusCode.OK || !page.Contains("<form", StringComparison.Ordinal))
+            {
+                throw new InvalidOperationException($"The authorization server answered {(int)response.StatusCode} without a form: {page}");
+            }
+
+            var form = Form.Parse(page);
+            if (page.Contains("name=\"username\"", StringComparison.Ordinal))
+            {
+                form.Fields["username"] = user;
+                response = await PostAsync(new Uri(authorizationUri, form.Action), form.Fields, cancellationToken);
+            }
+            else
+            {
+                form.Fields["decision"] = decision;
+                response = await PostAsync(new Uri(authorizationUri, form.Action), form.Fields, cancellationToken);
+            }
+        }
+
+        throw new InvalidOperationException("The authorization flow did not return to the client within 10 steps.");
+    }
+
+    public async Task<HttpResponseMessage> GetAsync(Uri uri, CancellationToken cancellationToken = default)
+    {
+        var response = await _http.GetAsync(uri, cancellationToken);
+        return await KeepAsync(response, cancellationToken);
+    }
+
+    public async Task<HttpResponseMessage> PostAsync(Uri uri, IEnumerable<KeyValuePair<string, string>> fields, CancellationToken cancellationToken = default)
+    {
+        var response = await _http.PostAsync(uri, new FormUrlEncodedContent(fields), cancellationToken);
+        return await KeepAsync(response, cancellationToken);
+    }
+
+    /// <summary>The query parameters of a redirect back to the client.</summary>
+    public static Dictionary<string, string> Parameters(Uri redirect) =>
+        QueryHelpers.ParseQuery(redirect.Query).ToDictionary(p => p.Key, p => p.Value.ToString());
+
+    public void Dispose() => _http.Dispose();
+
+    private async Task<HttpResponseMessage> KeepAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        LastResponse = response;
+        LastPage = await response.Content.ReadAsStringAsync(cancellationToken);
+        return response;
+    }
+
+    /// <summary>The first form on a page: its action and its inputs' names and values.</summary>
+    public sealed partial class Form
+    {
+        public string Action { get; private init; } = "";
+
+        public Dictionary<string, string> Fields { get; } = new(StringComparer.Ordinal);
+
+        public static Form Parse(string html)
+        {
+            var form = FormTag().Match(html);
+            var result = new Form { Action = WebUtility.HtmlDecode(form.Groups["action"].Value) };
+            foreach (Match input in HiddenInput().Matches(html[form.Index..]))
+            {
+                result.Fields[WebUtility.HtmlDecode(input.Groups["name"].Value)] = WebUtility.HtmlDecode(input.Groups["value"].Value);
+            }
+
+            return result;
+        }
+
+        [GeneratedRegex("<form method=\"post\" action=\"(?<action>[^\"]*)\"")]
+        private static partial Regex FormTag();
+
+        [GeneratedRegex("<input type=\"hidden\" name=\"(?<name>[^\"]*)\" value=\"(?<value>[^\"]*)\">")]
+        private static partial Regex HiddenInput();
+    }
+}

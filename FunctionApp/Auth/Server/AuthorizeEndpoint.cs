@@ -1,0 +1,111 @@
+using System.Collections.Immutable;
+using System.Security.Claims;
+using McpFunctions.Auth.Clients;
+using Microsoft.AspNetCore;
+using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.AspNetCore.Authentication;
+using OpenIddict.Abstractions;
+using OpenIddict.Server.AspNetCore;
+using static OpenIddict.Abstractions.OpenIddictConstants;
+
+namespace McpFunctions.Auth.Server;
+
+/// <summary>
+/// <c>/authorize</c> after OpenIddict has validated the request (client, redirect URI, PKCE S256, resource, scopes):
+/// the user signs in, approves or denies the client on the consent page, and OpenIddict answers the client with a
+/// code (or <c>access_denied</c>), its <c>state</c> and <c>iss</c>.
+/// </summary>
+internal static class AuthorizeEndpoint
+{
+    private const string DecisionField = "decision";
+
+    public static async Task HandleAsync(HttpContext context)
+    {
+        var request = context.GetOpenIddictServerRequest()
+            ?? throw new InvalidOperationException("The OpenIddict server did not handle this authorization request.");
+        var user = await context.AuthenticateAsync(UserSignIn.Scheme);
+        if (!user.Succeeded || user.Principal.FindFirst(UserSignIn.SubjectClaim)?.Value is not { Length: > 0 } subject)
+        {
+            if (request.HasPromptValue(PromptValues.None))
+            {
+                await ServerResponses.RefuseAsync(context, Errors.LoginRequired, "The user is not signed in.");
+                return;
+            }
+
+            await context.ChallengeAsync(UserSignIn.Scheme, new AuthenticationProperties { RedirectUri = ReturnUrl(context, request) });
+            return;
+        }
+
+        var services = context.RequestServices;
+        var clients = services.GetRequiredService<IOpenIddictApplicationManager>();
+        var grants = services.GetRequiredService<IOpenIddictAuthorizationManager>();
+        var client = await clients.FindByClientIdAsync(request.ClientId!, context.RequestAborted)
+            ?? throw new InvalidOperationException("OpenIddict validated a client that cannot be found.");
+        var scopes = GrantedScopes(request);
+
+        var decision = context.Request.HasFormContentType ? (await context.Request.ReadFormAsync(context.RequestAborted))[DecisionField].ToString() : "";
+        if (decision.Length > 0)
+        {
+            if (!await services.GetRequiredService<IAntiforgery>().IsRequestValidAsync(context))
+            {
+                await HtmlPage.WriteAsync(context, "This approval could not be checked",
+                    "<p>The consent form expired or was not sent from this site, so nothing was approved. Go back to your application and connect again.</p>",
+                    StatusCodes.Status400BadRequest);
+                return;
+            }
+
+            if (decision != "allow")
+            {
+                await ServerResponses.RefuseAsync(context, Errors.AccessDenied, "The user denied the request.");
+                return;
+            }
+        }
+
+        object? grant = null;
+        await foreach (var candidate in grants.FindAsync(subject, await clients.GetIdAsync(client), Statuses.Valid, AuthorizationTypes.Permanent, [.. scopes], context.RequestAborted))
+        {
+            grant = candidate;
+            break;
+        }
+
+        if (decision != "allow" && (grant is null || request.HasPromptValue(PromptValues.Consent)))
+        {
+            if (request.HasPromptValue(PromptValues.None))
+            {
+                await ServerResponses.RefuseAsync(context, Errors.ConsentRequired, "The user has not approved this client yet.");
+                return;
+            }
+
+            await ConsentPage.WriteAsync(context, request, await clients.GetDisplayNameAsync(client) ?? request.ClientId!, scopes,
+                user.Principal.FindFirst(UserSignIn.NameClaim)?.Value ?? subject);
+            return;
+        }
+
+        var identity = new ClaimsIdentity(Microsoft.IdentityModel.Tokens.TokenValidationParameters.DefaultAuthenticationType, Claims.Name, Claims.Role);
+        identity.SetClaim(Claims.Subject, subject)
+            .SetClaim(Claims.Name, user.Principal.FindFirst(UserSignIn.NameClaim)?.Value)
+            .SetScopes([.. scopes, Scopes.OfflineAccess])
+            .SetResources(ProtectedResource.ResourceUrl(context.Request));
+        grant ??= await grants.CreateAsync(identity, subject, (await clients.GetIdAsync(client))!, AuthorizationTypes.Permanent, [.. scopes], context.RequestAborted);
+        identity.SetAuthorizationId(await grants.GetIdAsync(grant, context.RequestAborted));
+        identity.SetDestinations(claim => claim.Type is Claims.Subject or Claims.Name ? [Destinations.AccessToken] : []);
+        await context.SignInAsync(OpenIddictServerAspNetCoreDefaults.AuthenticationScheme, new ClaimsPrincipal(identity));
+    }
+
+    /// <summary>The MCP scopes the client asked for, or all of them when it named none (the consent page shows which).</summary>
+    public static ImmutableArray<string> GrantedScopes(OpenIddictRequest request)
+    {
+        var requested = request.GetScopes().Where(McpScopes.All.Contains).ToImmutableArray();
+        return requested.IsEmpty ? [.. McpScopes.All] : requested;
+    }
+
+
+    /// <summary>Where sign-in returns to: this same authorization request, as a GET (its parameters in the query).</summary>
+    private static string ReturnUrl(HttpContext context, OpenIddictRequest request) => context.Request.PathBase + context.Request.Path + Microsoft.AspNetCore.Http.QueryString.Create(FormParameters(request));
+
+    /// <summary>The request's own parameters, without the consent form's fields.</summary>
+    public static IEnumerable<KeyValuePair<string, string?>> FormParameters(OpenIddictRequest request) =>
+        request.GetParameters()
+            .Where(p => p.Key is not (DecisionField or "csrf"))
+            .Select(p => new KeyValuePair<string, string?>(p.Key, (string?)p.Value));
+}

@@ -1,0 +1,118 @@
+using Microsoft.AspNetCore;
+using Microsoft.Extensions.DependencyInjection;
+using OpenIddict.Abstractions;
+using OpenIddict.Server;
+using OpenIddict.Validation;
+using static OpenIddict.Abstractions.OpenIddictConstants;
+
+namespace McpFunctions.Auth.Server;
+
+/// <summary>
+/// The MCP-specific rules added to OpenIddict's request pipeline: the <c>resource</c> must be this server (RFC 8707),
+/// scopes must be known, the metadata names registration and client metadata documents, and an access token's
+/// audience must be the URL it is presented at.
+/// </summary>
+internal static class ServerRules
+{
+    public static void Add(OpenIddictServerBuilder server)
+    {
+        server.AddEventHandler(RefreshTokenRotation.Descriptor);
+        server.AddEventHandler(RevokeReplayedGrants.Descriptor);
+        server.AddEventHandler<OpenIddictServerEvents.ValidateAuthorizationRequestContext>(handler => handler
+            .UseInlineHandler(context =>
+            {
+                var request = context.Transaction.GetHttpRequest()!;
+                if (ForeignResource(context.Request, request) is { } foreign)
+                {
+                    context.Reject(Errors.InvalidTarget, $"The resource '{foreign}' is not this server; use {ProtectedResource.ResourceUrl(request)}.");
+                }
+                else if (UnknownScope(context.Request) is { } scope)
+                {
+                    context.Reject(Errors.InvalidScope, $"The scope '{scope}' is not offered; this server offers: {string.Join(' ', McpScopes.All)}.");
+                }
+
+                return ValueTask.CompletedTask;
+            })
+            .SetOrder(OpenIddictServerHandlers.Authentication.ValidateResources.Descriptor.Order + 1));
+
+        server.AddEventHandler<OpenIddictServerEvents.ValidateTokenRequestContext>(handler => handler
+            .UseInlineHandler(context =>
+            {
+                var request = context.Transaction.GetHttpRequest()!;
+                if (ForeignResource(context.Request, request) is { } foreign)
+                {
+                    context.Reject(Errors.InvalidTarget, $"The resource '{foreign}' is not this server; use {ProtectedResource.ResourceUrl(request)}.");
+                }
+
+                return ValueTask.CompletedTask;
+            })
+            .SetOrder(OpenIddictServerHandlers.Exchange.ValidateResources.Descriptor.Order + 1));
+
+        server.AddEventHandler<OpenIddictServerEvents.HandleConfigurationRequestContext>(handler => handler
+            .UseInlineHandler(context =>
+            {
+                var request = context.Transaction.GetHttpRequest()!;
+                var origin = $"{request.Scheme}://{request.Host.ToUriComponent()}{request.PathBase}";
+                // Public clients authenticate with nothing (PKCE binds their codes); key-based client assertions are not offered.
+                foreach (var methods in new[] { context.TokenEndpointAuthenticationMethods, context.RevocationEndpointAuthenticationMethods })
+                {
+                    methods.Remove(ClientAuthenticationMethods.PrivateKeyJwt);
+                    methods.Add(ClientAuthenticationMethods.None);
+                }
+
+                context.Metadata["registration_endpoint"] = origin + AuthorizationServer.RegisterPath;
+                context.Metadata["client_id_metadata_document_supported"] = true;
+                return ValueTask.CompletedTask;
+            })
+            .SetOrder(OpenIddictServerHandlers.Discovery.AttachAdditionalMetadata.Descriptor.Order + 1));
+    }
+
+    public static void Add(OpenIddictValidationBuilder validation)
+    {
+        validation.AddEventHandler<OpenIddictValidationEvents.ValidateTokenContext>(handler => handler
+            .UseSingletonHandler<RefuseRevokedGrants>()
+            .SetOrder(OpenIddictValidationHandlers.Protection.ValidateAudiences.Descriptor.Order + 1));
+        validation.AddEventHandler<OpenIddictValidationEvents.ValidateTokenContext>(handler => handler
+            .UseInlineHandler(context =>
+            {
+                // The audience is the MCP endpoint's URL as this request reached it, exactly as the token was issued for.
+                if (context.Transaction.GetHttpRequest() is { } request)
+                {
+                    context.ValidAudiences.Add(ProtectedResource.ResourceUrl(request));
+                }
+
+                return ValueTask.CompletedTask;
+            })
+            .SetOrder(OpenIddictValidationHandlers.Protection.ValidateAudiences.Descriptor.Order - 1));
+    }
+
+    /// <summary>An access token of a grant revoked on the account page (or by refresh-token reuse) stops working.</summary>
+    private sealed class RefuseRevokedGrants(RevokedGrants revoked) : IOpenIddictValidationHandler<OpenIddictValidationEvents.ValidateTokenContext>
+    {
+        public async ValueTask HandleAsync(OpenIddictValidationEvents.ValidateTokenContext context)
+        {
+            if (await revoked.IsRevokedAsync(context.Principal?.GetAuthorizationId()))
+            {
+                context.Reject(Errors.InvalidToken, "The grant behind this access token was revoked.");
+            }
+        }
+    }
+
+    /// <summary>The first <c>resource</c> that is not this server's MCP endpoint, or null.</summary>
+    private static string? ForeignResource(OpenIddictRequest request, HttpRequest http)
+    {
+        var own = ProtectedResource.ResourceUrl(http);
+        foreach (var resource in request.GetResources())
+        {
+            if (!string.Equals(resource.TrimEnd('/'), own, StringComparison.Ordinal))
+            {
+                return resource;
+            }
+        }
+
+        return null;
+    }
+
+    private static string? UnknownScope(OpenIddictRequest request) =>
+        request.GetScopes().FirstOrDefault(scope => !McpScopes.All.Contains(scope) && !AuthorizationServer.StandardScopes.Contains(scope));
+}
