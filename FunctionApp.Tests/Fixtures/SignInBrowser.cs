@@ -29,7 +29,8 @@ public sealed partial class SignInBrowser : IDisposable
     /// Opens <paramref name="authorizationUri"/>, signs in as <paramref name="user"/> when asked, and presses
     /// <paramref name="decision"/> on the consent page if it appears. Returns the redirect back to the client.
     /// </summary>
-    public async Task<Uri> AuthorizeAsync(Uri authorizationUri, string user, string decision = "allow", CancellationToken cancellationToken = default)
+    /// <param name="onPage">Sees each HTML page with a form, as the user would.</param>
+    public async Task<Uri> AuthorizeAsync(Uri authorizationUri, string user, string decision = "allow", Action<string>? onPage = null, CancellationToken cancellationToken = default)
     {
         var response = await GetAsync(authorizationUri, cancellationToken);
         for (var step = 0; step < 10; step++)
@@ -52,6 +53,7 @@ public sealed partial class SignInBrowser : IDisposable
                 throw new InvalidOperationException($"The authorization server answered {(int)response.StatusCode} without a form: {page}");
             }
 
+            onPage?.Invoke(page);
             var form = Form.Parse(page);
             if (page.Contains("name=\"username\"", StringComparison.Ordinal))
             {

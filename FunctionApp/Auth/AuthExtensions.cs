@@ -24,6 +24,11 @@ internal static class AuthExtensions
             throw new StartupConfigurationException($"{AuthOptions.SectionName}:Mode is {mode}, which is allowed only in the Development environment.");
         }
 
+        if (configuration.GetValue<bool>($"{ClientMetadataDocumentOptions.SectionName}:AllowLoopback") && !environment.IsDevelopment())
+        {
+            throw new StartupConfigurationException($"{ClientMetadataDocumentOptions.SectionName}:AllowLoopback is a test setting, allowed only in the Development environment.");
+        }
+
         // This app is the authorization server when users can sign in to it: locally, or (later) with Entra ID.
         var server = mode == AuthMode.LocalSignIn;
         var entra = EntraTokens.IsConfigured(configuration);

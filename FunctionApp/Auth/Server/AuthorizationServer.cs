@@ -1,3 +1,4 @@
+using McpFunctions.Auth.Clients;
 using McpFunctions.Auth.Stores;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.IdentityModel.Tokens;
@@ -33,6 +34,11 @@ internal static class AuthorizationServer
         services.AddSingleton<SigningKeyRing>();
         services.AddSingleton<RevokedGrants>();
         services.AddSingleton<OAuthGrantStore>();
+        services.AddSingleton<ClientMetadataDocuments>();
+        services.AddOptions<ClientMetadataDocumentOptions>().BindConfiguration(ClientMetadataDocumentOptions.SectionName);
+        services.AddHttpClient(ClientMetadataDocuments.HttpClientName)
+            .ConfigurePrimaryHttpMessageHandler(sp => ClientMetadataDocuments.CreateHandler(sp.GetRequiredService<IOptionsMonitor<ClientMetadataDocumentOptions>>()))
+            .ConfigureHttpClient(client => client.Timeout = ClientMetadataDocuments.Timeout);
         services.AddSingleton<IOptionsChangeTokenSource<OpenIddictServerOptions>>(sp => sp.GetRequiredService<SigningKeyRing>());
         services.AddOpenIddict()
             .AddCore(core =>

@@ -9,7 +9,8 @@ using OpenIddict.Abstractions;
 namespace McpFunctions.Auth.Stores;
 
 /// <summary>OpenIddict's application store on the <see cref="StorageNames.OAuthClients"/> table; a client's id is its client id.</summary>
-internal sealed class OAuthClientStore(StorageTables tables) : IOpenIddictApplicationStore<OAuthClient>
+/// <remarks>A client id that is an https URL is a client metadata document, resolved through <see cref="ClientMetadataDocuments"/>.</remarks>
+internal sealed class OAuthClientStore(StorageTables tables, ClientMetadataDocuments documents) : IOpenIddictApplicationStore<OAuthClient>
 {
     public async ValueTask CreateAsync(OAuthClient application, CancellationToken cancellationToken)
     {
@@ -25,10 +26,20 @@ internal sealed class OAuthClientStore(StorageTables tables) : IOpenIddictApplic
 
     public ValueTask<OAuthClient?> FindByIdAsync(string identifier, CancellationToken cancellationToken) => FindByClientIdAsync(identifier, cancellationToken);
 
-    public async ValueTask<OAuthClient?> FindByClientIdAsync(string identifier, CancellationToken cancellationToken) =>
-        identifier.Length is 0 or > ClientIds.MaxLength
-            ? null
-            : await OAuthRows.FindAsync<OAuthClient>(await TableAsync(cancellationToken), StorageKey.Encode(identifier), "", cancellationToken);
+    public async ValueTask<OAuthClient?> FindByClientIdAsync(string identifier, CancellationToken cancellationToken)
+    {
+        if (identifier.Length is 0 or > ClientIds.MaxLength)
+        {
+            return null;
+        }
+
+        if (ClientIds.IsMetadataDocumentUrl(identifier, out var url))
+        {
+            return await documents.ResolveAsync(identifier, url, cancellationToken);
+        }
+
+        return await OAuthRows.FindAsync<OAuthClient>(await TableAsync(cancellationToken), StorageKey.Encode(identifier), "", cancellationToken);
+    }
 
     // Only the end-session endpoint looks clients up by redirect URI, and this server has none.
     public IAsyncEnumerable<OAuthClient> FindByPostLogoutRedirectUriAsync(string uri, CancellationToken cancellationToken) => AsyncEnumerable.Empty<OAuthClient>();
