@@ -38,7 +38,8 @@ internal static class AuthorizationServer
         services.AddOptions<ClientMetadataDocumentOptions>().BindConfiguration(ClientMetadataDocumentOptions.SectionName);
         services.AddHttpClient(ClientMetadataDocuments.HttpClientName)
             .ConfigurePrimaryHttpMessageHandler(sp => ClientMetadataDocuments.CreateHandler(sp.GetRequiredService<IOptionsMonitor<ClientMetadataDocumentOptions>>()))
-            .ConfigureHttpClient(client => client.Timeout = ClientMetadataDocuments.Timeout);
+            .ConfigureHttpClient(client => client.Timeout = ClientMetadataDocuments.Timeout)
+            .RemoveAllLoggers();
         services.AddSingleton<IOptionsChangeTokenSource<OpenIddictServerOptions>>(sp => sp.GetRequiredService<SigningKeyRing>());
         services.AddOpenIddict()
             .AddCore(core =>
@@ -74,6 +75,7 @@ internal static class AuthorizationServer
                 var aspNetCore = server.UseAspNetCore()
                     .EnableAuthorizationEndpointPassthrough()
                     .EnableTokenEndpointPassthrough()
+                    .EnableErrorPassthrough()
                     .SuppressJsonResponseIndentation();
                 if (!requireHttps)
                 {

@@ -21,8 +21,29 @@ internal static class AuthorizeEndpoint
 
     public static async Task HandleAsync(HttpContext context)
     {
+        // A request whose client or redirect URI cannot be trusted gets its error here, on a page, never at a redirect.
+        if (context.GetOpenIddictServerResponse() is { Error: { } error } refused)
+        {
+            await HtmlPage.WriteAsync(context, "This sign-in request cannot be completed",
+                $"<p>{HtmlPage.Encode(refused.ErrorDescription ?? "The request is not valid.")}</p><p>Go back to the application that sent you here and connect again. If it keeps happening, its configuration does not match this server.</p><p><small><code>error: {HtmlPage.Encode(error)}</code></small></p>",
+                StatusCodes.Status400BadRequest);
+            return;
+        }
+
         var request = context.GetOpenIddictServerRequest()
             ?? throw new InvalidOperationException("The OpenIddict server did not handle this authorization request.");
+        if (ServerRules.ForeignResource(request, context.Request) is { } foreign)
+        {
+            await ServerResponses.RefuseAsync(context, Errors.InvalidTarget, $"The resource '{foreign}' is not this server; use {ProtectedResource.ResourceUrl(context.Request)}.");
+            return;
+        }
+
+        if (ServerRules.UnknownScope(request) is { } unknown)
+        {
+            await ServerResponses.RefuseAsync(context, Errors.InvalidScope, $"The scope '{unknown}' is not offered; this server offers: {string.Join(' ', McpScopes.All)}.");
+            return;
+        }
+
         var user = await context.AuthenticateAsync(UserSignIn.Scheme);
         if (!user.Succeeded || user.Principal.FindFirst(UserSignIn.SubjectClaim)?.Value is not { Length: > 0 } subject)
         {

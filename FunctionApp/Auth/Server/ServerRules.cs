@@ -8,9 +8,11 @@ using static OpenIddict.Abstractions.OpenIddictConstants;
 namespace McpFunctions.Auth.Server;
 
 /// <summary>
-/// The MCP-specific rules added to OpenIddict's request pipeline: the <c>resource</c> must be this server (RFC 8707),
-/// scopes must be known, the metadata names registration and client metadata documents, and an access token's
-/// audience must be the URL it is presented at.
+/// The MCP-specific rules added to OpenIddict's request pipeline: a token request's <c>resource</c> must be this
+/// server (RFC 8707), the metadata names registration and client metadata documents, codes and refresh tokens rotate
+/// and their replays revoke the grant, and an access token's audience must be the URL it is presented at.
+/// (The authorization request's resource and scopes are checked by <see cref="AuthorizeEndpoint"/>, after OpenIddict
+/// has validated the redirect URI, so that those errors reach the client.)
 /// </summary>
 internal static class ServerRules
 {
@@ -18,23 +20,6 @@ internal static class ServerRules
     {
         server.AddEventHandler(RefreshTokenRotation.Descriptor);
         server.AddEventHandler(RevokeReplayedGrants.Descriptor);
-        server.AddEventHandler<OpenIddictServerEvents.ValidateAuthorizationRequestContext>(handler => handler
-            .UseInlineHandler(context =>
-            {
-                var request = context.Transaction.GetHttpRequest()!;
-                if (ForeignResource(context.Request, request) is { } foreign)
-                {
-                    context.Reject(Errors.InvalidTarget, $"The resource '{foreign}' is not this server; use {ProtectedResource.ResourceUrl(request)}.");
-                }
-                else if (UnknownScope(context.Request) is { } scope)
-                {
-                    context.Reject(Errors.InvalidScope, $"The scope '{scope}' is not offered; this server offers: {string.Join(' ', McpScopes.All)}.");
-                }
-
-                return ValueTask.CompletedTask;
-            })
-            .SetOrder(OpenIddictServerHandlers.Authentication.ValidateResources.Descriptor.Order + 1));
-
         server.AddEventHandler<OpenIddictServerEvents.ValidateTokenRequestContext>(handler => handler
             .UseInlineHandler(context =>
             {
@@ -99,7 +84,7 @@ internal static class ServerRules
     }
 
     /// <summary>The first <c>resource</c> that is not this server's MCP endpoint, or null.</summary>
-    private static string? ForeignResource(OpenIddictRequest request, HttpRequest http)
+    public static string? ForeignResource(OpenIddictRequest request, HttpRequest http)
     {
         var own = ProtectedResource.ResourceUrl(http);
         foreach (var resource in request.GetResources())
@@ -113,6 +98,7 @@ internal static class ServerRules
         return null;
     }
 
-    private static string? UnknownScope(OpenIddictRequest request) =>
+    /// <summary>The first requested scope this server does not offer, or null.</summary>
+    public static string? UnknownScope(OpenIddictRequest request) =>
         request.GetScopes().FirstOrDefault(scope => !McpScopes.All.Contains(scope) && !AuthorizationServer.StandardScopes.Contains(scope));
 }
