@@ -98,7 +98,7 @@ internal sealed class RevokeReplayedGrants(IOpenIddictTokenManager tokens, IOpen
             return;
         }
 
-        var isRefresh = context.Principal?.HasTokenType(TokenTypeHints.RefreshToken) == true;
+        var isRefresh = context.Principal?.HasTokenType(TokenTypeIdentifiers.RefreshToken) == true;
         var grace = options.CurrentValue.RefreshTokenReuseLeeway;
         var redeemedAt = await tokens.GetRedemptionDateAsync(token, context.CancellationToken);
         if (isRefresh && grace is { } leeway && redeemedAt is { } at && time.GetUtcNow() < at + leeway)
