@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace McpFunctions.Tests.Fixtures;
 
@@ -42,6 +43,9 @@ public sealed class LoopbackServer : WebApplicationFactory<Program>
 
     public HttpClient CreateHttpClient() => new() { BaseAddress = BaseAddress };
 
+    /// <summary>What the server logged at Error level or above.</summary>
+    public ErrorLog Errors { get; } = new();
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Development");
@@ -54,6 +58,7 @@ public sealed class LoopbackServer : WebApplicationFactory<Program>
         }
 
         builder.ConfigureAppConfiguration((_, configuration) => configuration.AddInMemoryCollection(_settings));
+        builder.ConfigureLogging(logging => logging.AddProvider(Errors));
         if (_services is not null)
         {
             builder.ConfigureTestServices(_services);

@@ -17,12 +17,22 @@ namespace McpFunctions.Tests.Fixtures;
 /// <summary>
 /// A small OpenID Connect issuer on a loopback port that stands in for Entra ID: per-tenant discovery documents in
 /// Entra's shape (<c>{instance}{tenant}/v2.0</c>) and a JWKS, so Microsoft.Identity.Web's real validation runs
-/// against it. It signs access tokens with its own RSA key.
+/// against it. It signs access tokens with its own RSA key, and signs users in: its authorize endpoint shows a user
+/// name form, answers the app with a code (form_post), and its token endpoint redeems the code for an ID token.
 /// </summary>
 public sealed class OidcIssuer : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly RsaSecurityKey _key;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, PendingCode> _codes = new();
+
+    private sealed record PendingCode(string Tenant, string User, string ClientId, string? Nonce, string RedirectUri);
+
+    /// <summary>How the app authenticated at the token endpoint, per redemption (<c>client_secret</c> or <c>client_assertion</c>).</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<string> ClientAuthentications { get; } = new();
+
+    /// <summary>The object id the stand-in gives a user name (stable, a GUID).</summary>
+    public static string ObjectIdOf(string user) => new Guid(MD5.HashData(System.Text.Encoding.UTF8.GetBytes(user))).ToString();
 
     private OidcIssuer(WebApplication app, RsaSecurityKey key, Uri baseAddress)
     {
@@ -62,9 +72,62 @@ public sealed class OidcIssuer : IAsyncDisposable
         {
             keys = new[] { new { kty = jwk.Kty, use = "sig", kid = jwk.Kid, n = jwk.N, e = jwk.E, alg = "RS256" } },
         }));
+        OidcIssuer? issuer = null;
+        app.MapGet("/{tenant}/oauth2/v2.0/authorize", (HttpContext context, string tenant) =>
+        {
+            var fields = string.Concat(context.Request.Query.Select(p => Hidden(p.Key, p.Value.ToString())));
+            return Results.Content(
+                $"<html><body><h1>Sign in (Entra stand-in)</h1><form method=\"post\" action=\"/{tenant}/oauth2/v2.0/authorize\">{fields}<input type=\"text\" name=\"username\"></form></body></html>",
+                "text/html");
+        });
+        app.MapPost("/{tenant}/oauth2/v2.0/authorize", async (HttpContext context, string tenant) =>
+        {
+            var form = await context.Request.ReadFormAsync();
+            var code = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
+            var redirect = form["redirect_uri"].ToString();
+            issuer!._codes[code] = new PendingCode(tenant, form["username"].ToString(), form["client_id"].ToString(), form["nonce"].ToString(), redirect);
+            return Results.Content(
+                $"<html><body><form method=\"post\" action=\"{System.Net.WebUtility.HtmlEncode(redirect)}\">{Hidden("code", code)}{Hidden("state", form["state"].ToString())}</form></body></html>",
+                "text/html");
+        });
+        app.MapPost("/{tenant}/oauth2/v2.0/token", async (HttpContext context, string tenant) =>
+        {
+            var form = await context.Request.ReadFormAsync();
+            if (form["grant_type"] != "authorization_code" || !issuer!._codes.TryRemove(form["code"].ToString(), out var pending)
+                || pending.Tenant != tenant || pending.RedirectUri != form["redirect_uri"] || pending.ClientId != form["client_id"])
+            {
+                return Results.Json(new { error = "invalid_grant" }, statusCode: 400);
+            }
+
+            issuer.RecordClientAuthentication(form);
+            var now = DateTime.UtcNow;
+            var objectId = ObjectIdOf(pending.User);
+            var idToken = new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
+            {
+                Issuer = issuer.IssuerOf(tenant),
+                Audience = pending.ClientId,
+                IssuedAt = now,
+                NotBefore = now,
+                Expires = now.AddMinutes(30),
+                Subject = new ClaimsIdentity(
+                [
+                    new Claim("tid", tenant),
+                    new Claim("oid", objectId),
+                    new Claim("sub", "pairwise-" + objectId),
+                    new Claim("name", "Entra " + pending.User),
+                    new Claim("preferred_username", pending.User + "@contoso.example"),
+                    new Claim("nonce", pending.Nonce ?? ""),
+                    new Claim("ver", "2.0"),
+                ]),
+                SigningCredentials = new SigningCredentials(key, SecurityAlgorithms.RsaSha256),
+            });
+            var accessToken = issuer.Issue(tenant, "00000003-0000-0000-c000-000000000000", objectId, "User.Read");
+            return Results.Json(new { token_type = "Bearer", id_token = idToken, access_token = accessToken, expires_in = 3600, scope = "openid profile offline_access User.Read" });
+        });
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
-        return new OidcIssuer(app, key, new Uri(address.Replace("[::1]", "127.0.0.1")));
+        issuer = new OidcIssuer(app, key, new Uri(address.Replace("[::1]", "127.0.0.1")));
+        return issuer;
     }
 
     /// <summary>An access token as Entra issues them for an API: <c>tid</c>, <c>oid</c>, <c>scp</c>, v2.0 issuer.</summary>
@@ -93,4 +156,10 @@ public sealed class OidcIssuer : IAsyncDisposable
     }
 
     public ValueTask DisposeAsync() => _app.DisposeAsync();
+
+    private static string Hidden(string name, string value) =>
+        $"<input type=\"hidden\" name=\"{System.Net.WebUtility.HtmlEncode(name)}\" value=\"{System.Net.WebUtility.HtmlEncode(value)}\">";
+
+    private void RecordClientAuthentication(IFormCollection form) =>
+        ClientAuthentications.Enqueue(form.ContainsKey("client_assertion") ? "client_assertion" : form.ContainsKey("client_secret") ? "client_secret" : "none");
 }

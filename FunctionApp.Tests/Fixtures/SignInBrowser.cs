@@ -11,9 +11,12 @@ namespace McpFunctions.Tests.Fixtures;
 public sealed partial class SignInBrowser : IDisposable
 {
     private readonly HttpClient _http;
+    private readonly string[] _identityProviders;
 
-    public SignInBrowser()
+    /// <param name="identityProviders">Sites the sign-in passes through (an Entra stand-in) rather than returns to.</param>
+    public SignInBrowser(params Uri[] identityProviders)
     {
+        _identityProviders = identityProviders.Select(u => u.Authority).ToArray();
         Cookies = new CookieContainer();
         _http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = Cookies, UseCookies = true });
     }
@@ -33,17 +36,19 @@ public sealed partial class SignInBrowser : IDisposable
     public async Task<Uri> AuthorizeAsync(Uri authorizationUri, string user, string decision = "allow", Action<string>? onPage = null, CancellationToken cancellationToken = default)
     {
         var response = await GetAsync(authorizationUri, cancellationToken);
-        for (var step = 0; step < 10; step++)
+        var current = authorizationUri;
+        for (var step = 0; step < 12; step++)
         {
             if (response.StatusCode is HttpStatusCode.Redirect or HttpStatusCode.Found or HttpStatusCode.SeeOther)
             {
-                var location = new Uri(authorizationUri, response.Headers.Location!);
-                if (location.Authority != authorizationUri.Authority)
+                var location = new Uri(current, response.Headers.Location!);
+                if (location.Authority != authorizationUri.Authority && !_identityProviders.Contains(location.Authority))
                 {
                     return location;
                 }
 
                 response = await GetAsync(location, cancellationToken);
+                current = location;
                 continue;
             }
 
@@ -58,16 +63,18 @@ public sealed partial class SignInBrowser : IDisposable
             if (page.Contains("name=\"username\"", StringComparison.Ordinal))
             {
                 form.Fields["username"] = user;
-                response = await PostAsync(new Uri(authorizationUri, form.Action), form.Fields, cancellationToken);
             }
-            else
+            else if (page.Contains("name=\"decision\"", StringComparison.Ordinal))
             {
                 form.Fields["decision"] = decision;
-                response = await PostAsync(new Uri(authorizationUri, form.Action), form.Fields, cancellationToken);
             }
+
+            // Any other form is one a browser submits by itself (an identity provider's form_post answer).
+            current = new Uri(current, form.Action);
+            response = await PostAsync(current, form.Fields, cancellationToken);
         }
 
-        throw new InvalidOperationException("The authorization flow did not return to the client within 10 steps.");
+        throw new InvalidOperationException("The authorization flow did not return to the client within 12 steps.");
     }
 
     public async Task<HttpResponseMessage> GetAsync(Uri uri, CancellationToken cancellationToken = default)

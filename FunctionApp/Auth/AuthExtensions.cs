@@ -29,11 +29,12 @@ internal static class AuthExtensions
             throw new StartupConfigurationException($"{ClientMetadataDocumentOptions.SectionName}:AllowLoopback is a test setting, allowed only in the Development environment.");
         }
 
-        // This app is the authorization server when users can sign in to it: locally, or (later) with Entra ID.
-        var server = mode == AuthMode.LocalSignIn;
+        // This app is the authorization server when users can sign in to it: locally, or with Entra ID.
+        var entraSignIn = mode == AuthMode.Entra && EntraSignIn.IsConfigured(configuration);
+        var server = mode == AuthMode.LocalSignIn || entraSignIn;
         var entra = EntraTokens.IsConfigured(configuration);
         var schemes = new BearerSchemes(server, entra);
-        services.AddSingleton(new AuthorizationServerState(server));
+        services.AddSingleton(new AuthorizationServerState(server, entraSignIn ? EntraSignIn.SchemeName : UserSignIn.Scheme));
 
         // The default scheme looks at the token itself, handing other kinds (relayed, Entra) on through its forward
         // selector; every challenge ends in BearerChallenge, so a 401 reads the same whoever refused the token.
@@ -62,12 +63,18 @@ internal static class AuthExtensions
         {
             var requireHttps = !environment.IsDevelopment();
             services.AddAuthorizationServer(options, requireHttps);
-            services.Configure<OpenIddictValidationAspNetCoreOptions>(o =>
+            // Scheme options are read by scheme name.
+            services.Configure<OpenIddictValidationAspNetCoreOptions>(AuthorizationServer.TokenScheme, o =>
             {
                 o.ForwardDefaultSelector = schemes.Select;
                 o.ForwardChallenge = BearerChallenge.SchemeName;
             });
-            authentication.AddUserSignIn(requireHttps, LocalSignInPage.Path);
+            authentication.AddUserSignIn(requireHttps, localSignIn: !entraSignIn);
+            if (entraSignIn)
+            {
+                authentication.AddEntraSignIn(configuration, options, requireHttps);
+            }
+
             services.AddSingleton<IAuthenticationSchemeProvider, OAuthPathSchemes>();
             services.AddRateLimiter(limiter =>
             {
@@ -103,7 +110,10 @@ internal static class AuthExtensions
             endpoints.MapAuthorizationServer();
             endpoints.MapPost(AuthorizationServer.RegisterPath, RegistrationEndpoint.HandleAsync).DisableAntiforgery().RequireRateLimiting(RegistrationEndpoint.RateLimitPolicy);
             endpoints.MapAccountPage();
-            endpoints.MapLocalSignIn();
+            if (endpoints.ServiceProvider.GetRequiredService<AuthorizationServerState>().SignInScheme == UserSignIn.Scheme)
+            {
+                endpoints.MapLocalSignIn();
+            }
         }
 
         return endpoints;
@@ -123,5 +133,8 @@ internal static class AuthExtensions
     }
 }
 
-/// <summary>Whether this app runs its own authorization server (decided at start-up from <see cref="AuthOptions.Mode"/>).</summary>
-internal sealed record AuthorizationServerState(bool Enabled);
+/// <summary>
+/// Whether this app runs its own authorization server, and the scheme that signs a user in to it (the local sign-in
+/// page's cookie, or Entra's OpenID Connect); decided at start-up from <see cref="AuthOptions.Mode"/>.
+/// </summary>
+internal sealed record AuthorizationServerState(bool Enabled, string SignInScheme);

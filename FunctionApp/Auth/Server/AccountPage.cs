@@ -27,7 +27,7 @@ internal static class AccountPage
     {
         if (await SubjectAsync(context) is not { } subject)
         {
-            await context.ChallengeAsync(UserSignIn.Scheme, new AuthenticationProperties { RedirectUri = Path });
+            await UserSignIn.ChallengeAsync(context, Path);
             return;
         }
 
@@ -93,9 +93,5 @@ internal static class AccountPage
         }
     }
 
-    private static async Task<string?> SubjectAsync(HttpContext context)
-    {
-        var user = await context.AuthenticateAsync(UserSignIn.Scheme);
-        return user.Succeeded ? user.Principal.FindFirst(UserSignIn.SubjectClaim)?.Value : null;
-    }
+    private static async Task<string?> SubjectAsync(HttpContext context) => (await UserSignIn.UserAsync(context))?.Id;
 }

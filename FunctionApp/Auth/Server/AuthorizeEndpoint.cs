@@ -44,8 +44,7 @@ internal static class AuthorizeEndpoint
             return;
         }
 
-        var user = await context.AuthenticateAsync(UserSignIn.Scheme);
-        if (!user.Succeeded || user.Principal.FindFirst(UserSignIn.SubjectClaim)?.Value is not { Length: > 0 } subject)
+        if (await UserSignIn.UserAsync(context) is not var (subject, userName))
         {
             if (request.HasPromptValue(PromptValues.None))
             {
@@ -53,7 +52,7 @@ internal static class AuthorizeEndpoint
                 return;
             }
 
-            await context.ChallengeAsync(UserSignIn.Scheme, new AuthenticationProperties { RedirectUri = ReturnUrl(context, request) });
+            await UserSignIn.ChallengeAsync(context, ReturnUrl(context, request));
             return;
         }
 
@@ -98,13 +97,13 @@ internal static class AuthorizeEndpoint
             }
 
             await ConsentPage.WriteAsync(context, request, await clients.GetDisplayNameAsync(client) ?? request.ClientId!, scopes,
-                user.Principal.FindFirst(UserSignIn.NameClaim)?.Value ?? subject);
+                userName);
             return;
         }
 
         var identity = new ClaimsIdentity(Microsoft.IdentityModel.Tokens.TokenValidationParameters.DefaultAuthenticationType, Claims.Name, Claims.Role);
         identity.SetClaim(Claims.Subject, subject)
-            .SetClaim(Claims.Name, user.Principal.FindFirst(UserSignIn.NameClaim)?.Value)
+            .SetClaim(Claims.Name, userName)
             .SetScopes([.. scopes, Scopes.OfflineAccess])
             .SetResources(ProtectedResource.ResourceUrl(context.Request));
         grant ??= await grants.CreateAsync(identity, subject, (await clients.GetIdAsync(client))!, AuthorizationTypes.Permanent, [.. scopes], context.RequestAborted);

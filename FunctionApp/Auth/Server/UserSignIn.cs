@@ -23,26 +23,25 @@ internal static class UserSignIn
     /// Cookies: <c>__Host-</c> names (Secure, host-only, path /) on https. A plain-http loopback run in Development
     /// cannot set Secure cookies for every client, so there the names drop the prefix.
     /// </summary>
-    public static void AddUserSignIn(this AuthenticationBuilder authentication, bool requireHttps, string loginPath)
+    /// <remarks>
+    /// With <paramref name="localSignIn"/> the cookie scheme is added here and sends users to the local sign-in page;
+    /// otherwise Entra's OpenID Connect handler owns the cookie and <see cref="EntraSignIn"/> adds both.
+    /// </remarks>
+    public static void AddUserSignIn(this AuthenticationBuilder authentication, bool requireHttps, bool localSignIn)
     {
-        var prefix = requireHttps ? "__Host-" : "";
-        authentication.AddCookie(Scheme, cookie =>
+        if (localSignIn)
         {
-            cookie.Cookie.Name = prefix + "mcp-user";
-            cookie.Cookie.HttpOnly = true;
-            cookie.Cookie.SameSite = SameSiteMode.Lax;
-            cookie.Cookie.SecurePolicy = requireHttps ? CookieSecurePolicy.Always : CookieSecurePolicy.SameAsRequest;
-            cookie.Cookie.Path = "/";
-            cookie.ExpireTimeSpan = TimeSpan.FromHours(1);
-            cookie.SlidingExpiration = false;
-            cookie.LoginPath = loginPath;
-            cookie.ReturnUrlParameter = "returnUrl";
-            cookie.ForwardDefaultSelector = null;
-        });
+            authentication.AddCookie(Scheme, cookie =>
+            {
+                ConfigureCookie(cookie, requireHttps);
+                cookie.LoginPath = LocalSignInPage.Path;
+                cookie.ReturnUrlParameter = "returnUrl";
+            });
+        }
 
         authentication.Services.AddAntiforgery(antiforgery =>
         {
-            antiforgery.Cookie.Name = prefix + "mcp-csrf";
+            antiforgery.Cookie.Name = CookiePrefix(requireHttps) + "mcp-csrf";
             antiforgery.Cookie.SecurePolicy = requireHttps ? CookieSecurePolicy.Always : CookieSecurePolicy.SameAsRequest;
             antiforgery.Cookie.Path = "/";
             antiforgery.FormFieldName = "csrf";
@@ -50,6 +49,36 @@ internal static class UserSignIn
             antiforgery.SuppressXFrameOptionsHeader = true;
         });
     }
+
+    public static void ConfigureCookie(CookieAuthenticationOptions cookie, bool requireHttps)
+    {
+        cookie.Cookie.Name = CookiePrefix(requireHttps) + "mcp-user";
+        cookie.Cookie.HttpOnly = true;
+        cookie.Cookie.SameSite = SameSiteMode.Lax;
+        cookie.Cookie.SecurePolicy = requireHttps ? CookieSecurePolicy.Always : CookieSecurePolicy.SameAsRequest;
+        cookie.Cookie.Path = "/";
+        cookie.ExpireTimeSpan = TimeSpan.FromHours(1);
+        cookie.SlidingExpiration = false;
+    }
+
+    /// <summary>Sends the browser to sign in (the local page, or Entra ID), then back to <paramref name="returnUrl"/>.</summary>
+    public static Task ChallengeAsync(HttpContext context, string returnUrl) =>
+        context.ChallengeAsync(context.RequestServices.GetRequiredService<AuthorizationServerState>().SignInScheme, new AuthenticationProperties { RedirectUri = returnUrl });
+
+    /// <summary>The signed-in user's id, as <see cref="Caller"/> keys data (Entra: <c>{tid}.{oid}</c>), or null.</summary>
+    public static async Task<(string Id, string Name)?> UserAsync(HttpContext context)
+    {
+        var result = await context.AuthenticateAsync(Scheme);
+        if (!result.Succeeded)
+        {
+            return null;
+        }
+
+        var caller = Caller.From(result.Principal);
+        return (caller.Id, caller.Name ?? caller.Id);
+    }
+
+    private static string CookiePrefix(bool requireHttps) => requireHttps ? "__Host-" : "";
 
     public static ClaimsPrincipal Principal(string subject, string name, string authenticationMethod) =>
         new(new ClaimsIdentity([new Claim(SubjectClaim, subject), new Claim(NameClaim, name), new Claim("amr", authenticationMethod)], Scheme, NameClaim, "roles"));

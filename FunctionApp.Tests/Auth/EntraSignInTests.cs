@@ -1,0 +1,95 @@
+using McpFunctions.Auth;
+using McpFunctions.Auth.Server;
+using McpFunctions.Features.Identity;
+using McpFunctions.Tests.Fixtures;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Authentication.OpenIdConnect;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using ModelContextProtocol.Authentication;
+using ModelContextProtocol.Client;
+
+namespace McpFunctions.Tests.Auth;
+
+/// <summary>
+/// Entra mode with sign-in configured: the app is the authorization server, and users sign in through
+/// Microsoft.Identity.Web's OpenID Connect handler against a local stand-in for Entra ID. The tokens it issues carry
+/// the same subject (<c>{tid}.{oid}</c>) as the user's own Entra tokens, so both reach the same data.
+/// </summary>
+[NonParallelizable]
+public sealed class EntraSignInTests
+{
+    private const string Tenant = "4d1f7a2b-9c3e-4b5a-8f6d-1e2c3b4a5d6e";
+    private const string ClientId = "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d";
+
+    private OidcIssuer _issuer = null!;
+    private LoopbackServer _server = null!;
+
+    [OneTimeSetUp]
+    public async Task StartAsync()
+    {
+        _issuer = await OidcIssuer.StartAsync();
+        _server = new LoopbackServer(TestRun.Azurite.ConnectionString, new Dictionary<string, string?>
+        {
+            ["Auth:Mode"] = "Entra",
+            ["AzureAd:Instance"] = _issuer.Instance,
+            ["AzureAd:TenantId"] = Tenant,
+            ["AzureAd:ClientId"] = ClientId,
+            ["AzureAd:ClientSecret"] = "stand-in-secret",
+        }, services =>
+        {
+            services.Configure<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme, o => o.RequireHttpsMetadata = false);
+            services.Configure<OpenIdConnectOptions>(EntraSignIn.SchemeName, o => o.RequireHttpsMetadata = false);
+        }).Start();
+    }
+
+    [TearDown]
+    public void ShowErrors()
+    {
+        foreach (var entry in _server.Errors.Entries)
+        {
+            TestContext.Out.WriteLine(entry);
+        }
+    }
+
+    [OneTimeTearDown]
+    public async Task StopAsync()
+    {
+        await _server.DisposeAsync();
+        await _issuer.DisposeAsync();
+    }
+
+    [Test]
+    public async Task A_user_signs_in_with_Entra_and_the_client_acts_as_the_same_user_an_Entra_token_names()
+    {
+        using var browser = new SignInBrowser(new Uri(_issuer.Instance));
+        await using var client = await McpClient.CreateAsync(new HttpClientTransport(new HttpClientTransportOptions
+        {
+            Endpoint = _server.Url("/mcp"),
+            TransportMode = HttpTransportMode.StreamableHttp,
+            OAuth = new ClientOAuthOptions
+            {
+                RedirectUri = new Uri("http://127.0.0.1:1/callback"),
+                DynamicClientRegistration = new DynamicClientRegistrationOptions { ClientName = "Entra flow client" },
+                AuthorizationCallbackHandler = async (context, cancellationToken) =>
+                {
+                    var parameters = SignInBrowser.Parameters(await browser.AuthorizeAsync(context.AuthorizationUri, "ada", cancellationToken: cancellationToken));
+                    return new AuthorizationResult { Code = parameters.GetValueOrDefault("code"), State = parameters.GetValueOrDefault("state"), Iss = parameters.GetValueOrDefault("iss") };
+                },
+            },
+        }, NullLoggerFactory.Instance), new McpClientOptions { ProtocolVersion = Clients.SessionRevision }, NullLoggerFactory.Instance);
+
+        var me = (await client.CallToolAsync("whoami")).Read<WhoAmI>();
+
+        Assert.That(me.Id, Is.EqualTo($"{Tenant}.{OidcIssuer.ObjectIdOf("ada")}"));
+        Assert.That(_issuer.ClientAuthentications, Does.Contain("client_secret"), "the code was redeemed with the app's credential");
+
+        await using var direct = await McpClient.CreateAsync(new HttpClientTransport(new HttpClientTransportOptions
+        {
+            Endpoint = _server.Url("/mcp"),
+            TransportMode = HttpTransportMode.StreamableHttp,
+            AdditionalHeaders = new Dictionary<string, string> { ["Authorization"] = "Bearer " + _issuer.Issue(Tenant, ClientId, OidcIssuer.ObjectIdOf("ada"), "notes.read") },
+        }), new McpClientOptions { ProtocolVersion = Clients.SessionRevision });
+        Assert.That((await direct.CallToolAsync("whoami")).Read<WhoAmI>().Id, Is.EqualTo(me.Id));
+    }
+}
