@@ -41,6 +41,15 @@ param allowedHosts string = ''
 @description('Also grant the app Storage Queue Data Contributor; the HTTP-only custom handler does not need it.')
 param grantQueueAccess bool = false
 
+@description('Client id of the Entra app registration users sign in through (AZURE_AD_CLIENT_ID, set by infra/hooks/entra-app.sh before provisioning). Empty: no Entra settings, and MCP requests get 401.')
+param entraClientId string = ''
+
+@description('Tenant of that app registration (AZURE_AD_TENANT_ID). Empty: the tenant of the deployment.')
+param entraTenantId string = ''
+
+@description('Comma-separated Entra tenant ids whose users and tokens are accepted besides the app registration\'s own (for a multi-tenant registration). Empty: its own tenant only.')
+param allowedTenants string = ''
+
 var tags = {
   'azd-env-name': environmentName
 }
@@ -56,6 +65,7 @@ var filesContainerName = 'mcp-files'
 
 var originList = filter(map(split(allowedOrigins, ','), origin => trim(origin)), origin => !empty(origin))
 var hostList = filter(map(split(allowedHosts, ','), hostName => trim(hostName)), hostName => !empty(hostName))
+var tenantList = filter(map(split(allowedTenants, ','), tenantId => trim(tenantId)), tenantId => !empty(tenantId))
 
 resource resourceGroup 'Microsoft.Resources/resourceGroups@2025-04-01' = {
   name: 'rg-${environmentName}'
@@ -140,6 +150,9 @@ module api 'app/api.bicep' = {
     maximumInstanceCount: maximumInstanceCount
     allowedOrigins: originList
     allowedHosts: hostList
+    entraClientId: entraClientId
+    entraTenantId: empty(entraTenantId) ? tenant().tenantId : entraTenantId
+    allowedTenants: tenantList
   }
   // The host reads storage as soon as the site exists; granting the roles first avoids a start on 403s.
   dependsOn: [
@@ -155,5 +168,11 @@ output AZURE_FUNCTION_APP_NAME string = api.outputs.name
 output SERVICE_API_NAME string = api.outputs.name
 output SERVICE_API_URI string = api.outputs.uri
 output MCP_URL string = '${api.outputs.uri}/mcp'
+// For infra/hooks/entra-app.sh after provisioning: the sign-in redirect URI, and the federated credential that lets
+// the app's identity act as the app registration (issuer: the login endpoint and tenant; subject: the principal id).
+output AZURE_FUNCTION_APP_HOSTNAME string = api.outputs.hostName
+output AZURE_FUNCTION_APP_IDENTITY_PRINCIPAL_ID string = identity.outputs.principalId
+output AZURE_FUNCTION_APP_IDENTITY_CLIENT_ID string = identity.outputs.clientId
+output AZURE_LOGIN_ENDPOINT string = environment().authentication.loginEndpoint
 output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
 output APPLICATIONINSIGHTS_NAME string = monitoring.outputs.applicationInsightsName

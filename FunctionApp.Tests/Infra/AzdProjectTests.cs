@@ -52,6 +52,21 @@ public sealed partial class AzdProjectTests
         Assert.That(File.Exists(RepoPaths.Combine(((string)api["project"]).TrimStart('.', '/'), "FunctionApp.csproj")), Is.True);
     }
 
+    [TestCase("preprovision")]
+    [TestCase("postprovision")]
+    public void Azure_yaml_runs_the_entra_app_hook_around_provisioning(string hook)
+    {
+        var yaml = new YamlDotNet.Serialization.DeserializerBuilder().Build()
+            .Deserialize<Dictionary<string, object>>(File.ReadAllText(RepoPaths.Combine("azure.yaml")));
+        var config = (Dictionary<object, object>)((Dictionary<object, object>)yaml["hooks"])[hook];
+
+        // A `run` with arguments is an inline script to azd, which then needs the shell named.
+        Assert.That(config["shell"], Is.EqualTo("sh"));
+        Assert.That(config["run"], Is.EqualTo($"bash ./infra/hooks/entra-app.sh {hook}"));
+        Assert.That(config.TryGetValue("continueOnError", out var goOn) ? goOn : "false", Is.EqualTo("false"), "provisioning without the app registration would leave sign-in broken");
+        Assert.That(File.Exists(RepoPaths.Combine("infra", "hooks", "entra-app.sh")), Is.True);
+    }
+
     [GeneratedRegex(@"^\s*(?:module\s+\w+|import\b.*\bfrom)\s+'([^']+)'", RegexOptions.Multiline)]
     private static partial Regex ModuleOrImport();
 }

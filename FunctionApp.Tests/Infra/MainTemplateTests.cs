@@ -215,6 +215,11 @@ public sealed partial class MainTemplateTests
     }
 
     [TestCase("AZURE_FUNCTION_APP_NAME")]
+    [TestCase("AZURE_FUNCTION_APP_HOSTNAME")]
+    [TestCase("AZURE_FUNCTION_APP_IDENTITY_PRINCIPAL_ID")]
+    [TestCase("AZURE_FUNCTION_APP_IDENTITY_CLIENT_ID")]
+    [TestCase("AZURE_TENANT_ID")]
+    [TestCase("AZURE_LOGIN_ENDPOINT")]
     [TestCase("SERVICE_API_NAME")]
     [TestCase("SERVICE_API_URI")]
     [TestCase("MCP_URL")]
@@ -238,6 +243,42 @@ public sealed partial class MainTemplateTests
         Assert.That((string?)main.Outputs["SERVICE_API_URI"]!["value"], Does.Contain("'api'").And.EndWith(".outputs.uri.value]"));
         Assert.That((string?)main.Outputs["MCP_URL"]!["value"], Does.StartWith("[format('{0}/mcp', ").And.Contain(".outputs.uri.value"));
     }
+
+    [Test]
+    public async Task Entra_sign_in_settings_use_the_managed_identity_as_credential_and_appear_only_with_a_client_id()
+    {
+        var build = await BicepCompiler.MainAsync();
+        var main = build.Main;
+        var api = main.Module("api");
+        var passed = ApiModuleParameters(main);
+        var entra = api.Variables.Single(v => v.Value is JsonObject o && o.ContainsKey("AzureAd__ClientId")).Value!.AsObject();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That((string?)entra["Auth__Mode"], Is.EqualTo("Entra"));
+            Assert.That((string?)entra["AzureAd__Instance"], Is.EqualTo("[environment().authentication.loginEndpoint]"), "https://login.microsoftonline.com/ in the public cloud");
+            Assert.That((string?)entra["AzureAd__ClientId"], Is.EqualTo("[parameters('entraClientId')]"));
+            Assert.That((string?)entra["AzureAd__TenantId"], Is.EqualTo("[parameters('entraTenantId')]"));
+            Assert.That((string?)entra["AzureAd__ClientCredentials__0__SourceType"], Is.EqualTo("SignedAssertionFromManagedIdentity"));
+            Assert.That((string?)entra["AzureAd__ClientCredentials__0__ManagedIdentityClientId"], Is.EqualTo("[parameters('identityClientId')]"));
+            Assert.That((string?)passed["identityClientId"]?["value"], Does.Contain("'identity'").And.Contain(".outputs.clientId.value"));
+
+            // Nothing of it without the hook's client id: the app then fails closed (401), as before.
+            Assert.That((string?)api.Variables["settings"], Does.Contain("if(empty(parameters('entraClientId')), createObject(), union(variables('entraSettings'), variables('tenantSettings')))"));
+            Assert.That((string?)main.Resolve(main.Parameters["entraClientId"]?["defaultValue"]), Is.Empty);
+            Assert.That((string?)passed["entraClientId"]?["value"], Is.EqualTo("[parameters('entraClientId')]"));
+
+            // Auth:AllowedTenants is an array: indexed settings, the registration's tenant (default: the deployment's) first.
+            Assert.That((string?)api.Variables["tenants"], Does.StartWith("[union(createArray(parameters('entraTenantId'))"));
+            Assert.That((string?)api.Variables["tenantSettings"], Does.Contain("'Auth__AllowedTenants__{0}'"));
+            Assert.That((string?)passed["entraTenantId"], Does.Contain("tenant().tenantId").And.Contain("parameters('entraTenantId')"));
+
+            Assert.That(build.Template!.ToJsonString(), Does.Not.Contain("ClientSecret"), "the managed identity's federated credential replaces a secret");
+        });
+    }
+
+    private static JsonObject ApiModuleParameters(ArmTemplate main) =>
+        main.OwnResources.Single(r => r.Type == "Microsoft.Resources/deployments" && (string?)r.Json["name"] == "api").Json["properties"]!["parameters"]!.AsObject();
 
     private static ArmResource FunctionApp(ArmTemplate main) =>
         main.AllResources.Single(r => r.Type == "Microsoft.Web/sites" && !r.IsExisting);

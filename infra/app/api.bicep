@@ -52,6 +52,15 @@ param allowedOrigins array = []
 @description('Extra host names accepted besides <app>.azurewebsites.net (Hosting:AllowedHosts), e.g. a custom domain.')
 param allowedHosts array = []
 
+@description('Client id of the Entra app registration (AzureAd:ClientId). Empty: no Entra settings at all.')
+param entraClientId string = ''
+
+@description('Tenant of the app registration (AzureAd:TenantId), always an allowed tenant.')
+param entraTenantId string = ''
+
+@description('Further Entra tenant ids whose users and tokens are accepted (Auth:AllowedTenants).')
+param allowedTenants array = []
+
 // Hosting:AllowedOrigins and Hosting:AllowedHosts are string arrays. The configuration binder ignores a plain
 // scalar value for an array (Hosting__AllowedOrigins=https://a is silently dropped), so each entry becomes an
 // indexed setting: Hosting__AllowedOrigins__0, __1, ... None at all by default: nothing beyond loopback.
@@ -73,7 +82,22 @@ var platformSettings = {
   ASPNETCORE_ENVIRONMENT: 'Production'
 }
 
-var settings = union(platformSettings, originSettings, hostSettings)
+// Entra sign-in through Microsoft.Identity.Web, once infra/hooks/entra-app.sh has made the app registration. There is
+// no client secret: the app proves itself to Entra with a token of its managed identity, which the registration
+// trusts through a federated identity credential (ClientCredentials SourceType SignedAssertionFromManagedIdentity).
+var entraSettings = {
+  Auth__Mode: 'Entra'
+  AzureAd__Instance: environment().authentication.loginEndpoint
+  AzureAd__TenantId: entraTenantId
+  AzureAd__ClientId: entraClientId
+  AzureAd__ClientCredentials__0__SourceType: 'SignedAssertionFromManagedIdentity'
+  AzureAd__ClientCredentials__0__ManagedIdentityClientId: identityClientId
+}
+// Auth:AllowedTenants is a string array too, hence indexed settings; the registration's own tenant comes first.
+var tenants = union([entraTenantId], allowedTenants)
+var tenantSettings = toObject(range(0, length(tenants)), i => 'Auth__AllowedTenants__${i}', i => string(tenants[i]))
+
+var settings = union(platformSettings, originSettings, hostSettings, empty(entraClientId) ? {} : union(entraSettings, tenantSettings))
 
 resource app 'Microsoft.Web/sites@2025-03-01' = {
   name: name
@@ -118,4 +142,5 @@ resource app 'Microsoft.Web/sites@2025-03-01' = {
 }
 
 output name string = app.name
+output hostName string = app.properties.defaultHostName
 output uri string = 'https://${app.properties.defaultHostName}'
