@@ -26,6 +26,7 @@ app.UseHosting();
 app.UseAuth();
 app.UseMcpSessions();
 app.UseAuthorization();
+app.UseToolScopes();
 
 app.MapHosting();
 app.MapAuth();

@@ -83,8 +83,14 @@ internal static class AuthExtensions
             });
         }
 
-        services.AddAuthorizationBuilder()
+        var policies = services.AddAuthorizationBuilder()
             .AddPolicy(McpCallerPolicy, policy => policy.RequireAuthenticatedUser());
+        foreach (var scope in McpScopes.All)
+        {
+            // One policy per scope, named after it ([RequiresScope] names the policy).
+            policies.AddPolicy(scope, policy => policy.RequireAuthenticatedUser().RequireAssertion(context => McpScopes.IsHeldBy(context.User, scope)));
+        }
+
         return services;
     }
 
@@ -98,6 +104,13 @@ internal static class AuthExtensions
         }
 
         app.UseAuthentication();
+        return app;
+    }
+
+    /// <summary>After authorization: a tool call the caller's scopes do not cover gets 403 with a step-up challenge.</summary>
+    public static WebApplication UseToolScopes(this WebApplication app)
+    {
+        app.UseMiddleware<ToolScopeStepUp>();
         return app;
     }
 

@@ -27,9 +27,9 @@ internal static class ProtectedResource
     /// Adds <c>WWW-Authenticate: Bearer resource_metadata="…", scope="…"</c> to a 401, with <c>error="…"</c> first when a
     /// presented token was refused (RFC 6750).
     /// </summary>
-    public static void AddChallenge(HttpResponse response, string? error = null) =>
+    public static void AddChallenge(HttpResponse response, string? error = null, IEnumerable<string>? scopes = null) =>
         response.Headers.Append(HeaderNames.WWWAuthenticate,
-            $"Bearer {(error is null ? "" : $"error=\"{error}\", ")}resource_metadata=\"{MetadataUrl(response.HttpContext.Request)}\", scope=\"{string.Join(' ', McpScopes.All)}\"");
+            $"Bearer {(error is null ? "" : $"error=\"{error}\", ")}resource_metadata=\"{MetadataUrl(response.HttpContext.Request)}\", scope=\"{string.Join(' ', scopes ?? McpScopes.All)}\"");
 
     /// <summary>The document at the path-suffixed URL and at the root, for clients that only try the root.</summary>
     public static IEndpointRouteBuilder MapProtectedResourceMetadata(this IEndpointRouteBuilder endpoints)

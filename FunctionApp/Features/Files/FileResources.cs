@@ -9,6 +9,7 @@ namespace McpFunctions.Features.Files;
 [McpServerResourceType]
 internal sealed class FileResources
 {
+    [RequiresScope(McpScopes.FilesRead)]
     [McpServerResource(UriTemplate = FileUri.Template, Name = "file", Title = "Your file")]
     [Description("One of your files, by name (as written with files_write). Text files are returned as text, other files as base64.")]
     public static async Task<ResourceContents> ReadFile(
@@ -32,6 +33,12 @@ internal sealed class FileResources
     /// <summary><c>resources/list</c>: the caller's files, 100 per page.</summary>
     public static async ValueTask<ListResourcesResult> ListAsync(RequestContext<ListResourcesRequestParams> request, CancellationToken cancellationToken)
     {
+        // This list is the server's own handler, outside the SDK's authorization filters: apply the scope here.
+        if (!McpScopes.IsHeldBy(request.User, McpScopes.FilesRead))
+        {
+            return new ListResourcesResult { Resources = [] };
+        }
+
         var caller = Caller.From(request.User);
         var files = request.Services!.GetRequiredService<UserFileStore>();
         var page = await files.ListAsync(caller, 100, request.Params?.Cursor, cancellationToken);

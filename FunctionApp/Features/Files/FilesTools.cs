@@ -12,6 +12,7 @@ internal sealed class FilesTools(UserFileStore files, SessionNotifier notifier)
     private const string NameDescription =
         "File name, 1-200 characters: letters, digits, spaces and - _ . , + = @ ( ) [ ] ' ! & $ ~ (no '/', '#', '?' or '%'), e.g. 'meeting notes.md'.";
 
+    [RequiresScope(McpScopes.FilesWrite)]
     [McpServerTool(Name = "files_write", Title = "Write a file", Destructive = true, Idempotent = true, OpenWorld = false, UseStructuredContent = true)]
     [Description("Creates or replaces one of the signed-in user's files (at most 2 MiB). Sessions subscribed to the file's resource are notified of the change.")]
     public async Task<FileInfoResult> WriteFile(
@@ -38,6 +39,7 @@ internal sealed class FilesTools(UserFileStore files, SessionNotifier notifier)
         return FileInfoResult.From(file, created);
     }
 
+    [RequiresScope(McpScopes.FilesRead)]
     [McpServerTool(Name = "files_read", Title = "Read a file", ReadOnly = true, OpenWorld = false, UseStructuredContent = true)]
     [Description("Returns one of the signed-in user's files: text files as text, other files as base64. The same content is available as the resource files:///{name}.")]
     public async Task<FileContentResult> ReadFile(
@@ -59,6 +61,7 @@ internal sealed class FilesTools(UserFileStore files, SessionNotifier notifier)
             isText ? file.Content.ToString() : Convert.ToBase64String(file.Content.ToMemory().Span));
     }
 
+    [RequiresScope(McpScopes.FilesRead)]
     [McpServerTool(Name = "files_list", Title = "List files", ReadOnly = true, OpenWorld = false, UseStructuredContent = true)]
     [Description("Lists the signed-in user's files by name with size, MIME type and resource URI, one page at a time. When 'nextCursor' is not null, call again with it.")]
     public async Task<FileListResult> ListFiles(
@@ -71,6 +74,7 @@ internal sealed class FilesTools(UserFileStore files, SessionNotifier notifier)
         return new FileListResult(page.Files.Select(f => FileInfoResult.From(f, created: false)).ToArray(), page.NextCursor);
     }
 
+    [RequiresScope(McpScopes.FilesWrite)]
     [McpServerTool(Name = "files_delete", Title = "Delete a file", Destructive = true, Idempotent = true, OpenWorld = false)]
     [Description("Permanently deletes one of the signed-in user's files. Deleting a file that does not exist is not an error; the result says so.")]
     public async Task<string> DeleteFile(

@@ -17,6 +17,7 @@ internal sealed class NoteCleanupTools(NoteStore notes, RequestStateProtector re
     /// request state) and the retry carries the answer. 2026-07-28 clients do the round trip themselves, on any
     /// instance; for session clients the SDK sends the elicitation and retries the tool with the answer.
     /// </remarks>
+    [RequiresScope(McpScopes.NotesWrite)]
     [McpServerTool(Name = ToolName, Title = "Delete all notes", Destructive = true, Idempotent = true, OpenWorld = false)]
     [Description(
         "Permanently deletes every note of the signed-in user. Before anything is deleted the user is asked to confirm " +

@@ -15,6 +15,8 @@ internal sealed class NoteImportTools(NoteStore notes, UserFileStore files, Clie
     public const int MaxNotesPerImport = 1_000;
     public const string ToolName = "notes_import";
 
+    [RequiresScope(McpScopes.NotesWrite)]
+    [RequiresScope(McpScopes.FilesRead)]
     [McpServerTool(Name = ToolName, Title = "Import notes from a file", Destructive = false, Idempotent = false, OpenWorld = false, UseStructuredContent = true)]
     [Description(
         "Creates one note per entry of a file you stored with files_write, reporting progress after each note. " +

@@ -12,6 +12,7 @@ internal sealed class NotePrompts(NoteStore notes, UserFileStore files)
 {
     private const int MaxNotesInPrompt = 50;
 
+    [RequiresScope(McpScopes.NotesRead)]
     [McpServerPrompt(Name = "summarize_notes", Title = "Summarize my notes")]
     [Description("Puts your newest notes (up to 50, optionally only one tag) into the conversation and asks for a summary with open actions.")]
     public async Task<IEnumerable<PromptMessage>> SummarizeNotes(
@@ -82,6 +83,7 @@ internal sealed class NotePrompts(NoteStore notes, UserFileStore files)
         ];
     }
 
+    [RequiresScope(McpScopes.FilesRead)]
     [McpServerPrompt(Name = "review_file", Title = "Review a file")]
     [Description("Attaches one of your text files and asks for a review: a summary, problems found, and concrete suggestions.")]
     public async Task<IEnumerable<PromptMessage>> ReviewFile(

@@ -9,6 +9,7 @@ namespace McpFunctions.Features.Notes;
 [McpServerToolType]
 internal sealed class NotesTools(NoteStore notes)
 {
+    [RequiresScope(McpScopes.NotesWrite)]
     [McpServerTool(Name = "notes_add", Title = "Add a note", Destructive = false, Idempotent = false, OpenWorld = false, UseStructuredContent = true)]
     [Description("Creates a new private note for the signed-in user and returns it with its id. Each call creates a separate note, even with the same title.")]
     public async Task<Note> AddNote(
@@ -22,6 +23,7 @@ internal sealed class NotesTools(NoteStore notes)
         return await notes.AddAsync(caller, NoteRules.ValidateTitle(title), NoteRules.ValidateBody(body), NoteRules.ValidateTags(tags), cancellationToken);
     }
 
+    [RequiresScope(McpScopes.NotesRead)]
     [McpServerTool(Name = "notes_get", Title = "Get a note", ReadOnly = true, OpenWorld = false, UseStructuredContent = true)]
     [Description("Returns one note of the signed-in user by id, with its full body.")]
     public async Task<Note> GetNote(
@@ -34,6 +36,7 @@ internal sealed class NotesTools(NoteStore notes)
             ?? throw NotFound(id);
     }
 
+    [RequiresScope(McpScopes.NotesRead)]
     [McpServerTool(Name = "notes_list", Title = "List notes", ReadOnly = true, OpenWorld = false, UseStructuredContent = true)]
     [Description("Lists the signed-in user's notes, newest first, one page at a time. When 'nextCursor' is not null, call again with it to get the next page.")]
     public async Task<NotePage> ListNotes(
@@ -45,6 +48,7 @@ internal sealed class NotesTools(NoteStore notes)
         return await notes.ListAsync(Caller.From(user), pageSize, cursor, cancellationToken);
     }
 
+    [RequiresScope(McpScopes.NotesRead)]
     [McpServerTool(Name = "notes_search", Title = "Search notes", ReadOnly = true, OpenWorld = false, UseStructuredContent = true)]
     [Description("Finds the signed-in user's notes whose title, body or tags contain the text (case-insensitive), optionally only those with a tag. Returns the newest matches first. Scans at most the 5,000 newest notes.")]
     public async Task<IReadOnlyList<Note>> SearchNotes(
@@ -69,6 +73,7 @@ internal sealed class NotesTools(NoteStore notes)
         return await notes.SearchAsync(caller, string.IsNullOrWhiteSpace(text) ? null : text.Trim(), validTag, limit, cancellationToken);
     }
 
+    [RequiresScope(McpScopes.NotesWrite)]
     [McpServerTool(Name = "notes_update", Title = "Update a note", Destructive = true, Idempotent = true, OpenWorld = false, UseStructuredContent = true)]
     [Description("Changes the title, body and/or tags of one note; fields you omit stay as they are. 'tags' replaces the whole tag list. Returns the updated note.")]
     public async Task<Note> UpdateNote(
@@ -96,6 +101,7 @@ internal sealed class NotesTools(NoteStore notes)
             ?? throw NotFound(id);
     }
 
+    [RequiresScope(McpScopes.NotesWrite)]
     [McpServerTool(Name = "notes_delete", Title = "Delete a note", Destructive = true, Idempotent = true, OpenWorld = false)]
     [Description("Permanently deletes one note by id. Deleting a note that does not exist is not an error; the result says so.")]
     public async Task<string> DeleteNote(
