@@ -48,6 +48,10 @@ internal sealed record AuthOptions
     [Range(typeof(TimeSpan), "1.00:00:00", "365.00:00:00")]
     public TimeSpan SigningKeyRotation { get; init; } = TimeSpan.FromDays(30);
 
+    /// <summary>Dynamic client registrations accepted per client IP address and minute, on each instance.</summary>
+    [Range(1, 10_000)]
+    public int RegistrationsPerMinute { get; init; } = 20;
+
     public AuthMode EffectiveMode(IHostEnvironment environment) =>
         Mode ?? (environment.IsDevelopment() ? AuthMode.LocalDeveloper : AuthMode.Entra);
 }

@@ -61,10 +61,16 @@ internal static class HostingExtensions
         app.UseForwardedHeaders();
         app.UseExceptionHandler(new ExceptionHandlerOptions
         {
-            StatusCodeSelector = e => e is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError,
+            // A form or body the client garbled (say, a NUL in a form value) is its error, whoever tried to read it.
+            StatusCodeSelector = e => e switch
+            {
+                BadHttpRequestException bad => bad.StatusCode,
+                InvalidDataException => StatusCodes.Status400BadRequest,
+                _ => StatusCodes.Status500InternalServerError,
+            },
             ExceptionHandler = WriteUnhandledErrorAsync,
             // A client's bad request (e.g. a body over the limit) is answered with its 4xx; it is not a server error to log.
-            SuppressDiagnosticsCallback = context => context.Exception is BadHttpRequestException,
+            SuppressDiagnosticsCallback = context => context.Exception is BadHttpRequestException or InvalidDataException,
         });
         app.UseMiddleware<RequestGuard>();
         app.UseCors();
@@ -101,7 +107,7 @@ internal static class HostingExtensions
         var (error, description) = status switch
         {
             StatusCodes.Status413PayloadTooLarge => ("request_too_large", "The request body is larger than this server accepts."),
-            >= 400 and < 500 => ("bad_request", "The request could not be read."),
+            >= 400 and < 500 => ("invalid_request", "The request could not be read: its body or form is malformed."),
             _ => ("server_error", $"The server failed to handle the request. Reference: {context.TraceIdentifier}"),
         };
         return ErrorResponses.WriteAsync(context, status, error, description);

@@ -43,7 +43,9 @@ internal static class RegistrationEndpoint
         }
         catch (JsonException e)
         {
-            await WriteErrorAsync(context, "invalid_client_metadata", $"The client metadata is not valid JSON for this endpoint: {e.Message}");
+            // The parser's own message names .NET types; the JSON path is what the client can act on.
+            await WriteErrorAsync(context, "invalid_client_metadata",
+                $"The client metadata must be one JSON object whose fields have the types RFC 7591 gives them; the problem is at {(string.IsNullOrEmpty(e.Path) ? "the start" : e.Path)}.");
             return;
         }
 
@@ -146,14 +148,17 @@ internal static class RegistrationEndpoint
         return null;
     }
 
-    /// <summary>Registrations per client IP address: 10 a minute, per instance.</summary>
-    public static RateLimitPartition<string> RateLimit(HttpContext context) =>
-        RateLimitPartition.GetFixedWindowLimiter(context.Connection.RemoteIpAddress?.ToString() ?? "", _ => new FixedWindowRateLimiterOptions
+    /// <summary>Registrations per client IP address and minute, per instance (<see cref="AuthOptions.RegistrationsPerMinute"/>).</summary>
+    public static RateLimitPartition<string> RateLimit(HttpContext context)
+    {
+        var limit = context.RequestServices.GetRequiredService<IOptionsMonitor<AuthOptions>>().CurrentValue.RegistrationsPerMinute;
+        return RateLimitPartition.GetFixedWindowLimiter(context.Connection.RemoteIpAddress?.ToString() ?? "", _ => new FixedWindowRateLimiterOptions
         {
-            PermitLimit = 10,
+            PermitLimit = limit,
             Window = TimeSpan.FromMinutes(1),
             QueueLimit = 0,
         });
+    }
 
     /// <summary>429 with <c>Retry-After</c> and an OAuth-shaped body.</summary>
     public static ValueTask OnRejectedAsync(Microsoft.AspNetCore.RateLimiting.OnRejectedContext rejected, CancellationToken cancellationToken)
