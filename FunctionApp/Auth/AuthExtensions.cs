@@ -3,7 +3,6 @@ using McpFunctions.Auth.Server;
 using McpFunctions.Hosting;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.RateLimiting;
-using OpenIddict.Validation.AspNetCore;
 
 namespace McpFunctions.Auth;
 
@@ -63,12 +62,7 @@ internal static class AuthExtensions
         {
             var requireHttps = !environment.IsDevelopment();
             services.AddAuthorizationServer(options, requireHttps);
-            // Scheme options are read by scheme name.
-            services.Configure<OpenIddictValidationAspNetCoreOptions>(AuthorizationServer.TokenScheme, o =>
-            {
-                o.ForwardDefaultSelector = schemes.Select;
-                o.ForwardChallenge = BearerChallenge.SchemeName;
-            });
+            authentication.AddOwnTokens(schemes.Select);
             authentication.AddUserSignIn(requireHttps, localSignIn: !entraSignIn);
             if (entraSignIn)
             {

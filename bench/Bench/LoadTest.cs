@@ -7,7 +7,8 @@ namespace McpFunctions.Bench;
 /// N clients, each sending one tools/call after another (closed loop) over its own keep-alive connection,
 /// for a fixed window. Only calls that complete inside the window count.
 /// </summary>
-internal sealed class LoadTest(HttpClient http, Uri endpoint, string mode, IReadOnlyList<string?> sessionIds)
+/// <param name="bearer">An access token sent with every call (the authenticated runs), or null.</param>
+internal sealed class LoadTest(HttpClient http, Uri endpoint, string mode, IReadOnlyList<string?> sessionIds, string? bearer = null)
 {
     public const string SessionMode = "session (2025-11-25)";
     public const string StatelessMode = "stateless (2026-07-28)";
@@ -17,19 +18,19 @@ internal sealed class LoadTest(HttpClient http, Uri endpoint, string mode, IRead
     public string Mode => mode;
 
     /// <summary>Opens <paramref name="clients"/> sessions (initialize + initialized) for the session mode.</summary>
-    public static async Task<LoadTest> SessionAsync(HttpClient http, Uri endpoint, int clients, CancellationToken cancellationToken)
+    public static async Task<LoadTest> SessionAsync(HttpClient http, Uri endpoint, int clients, CancellationToken cancellationToken, string? bearer = null)
     {
         var ids = new List<string?>();
         for (var i = 0; i < clients; i++)
         {
-            ids.Add(await McpWire.StartSessionAsync(http, endpoint, cancellationToken));
+            ids.Add(await McpWire.StartSessionAsync(http, endpoint, cancellationToken, bearer));
         }
 
-        return new LoadTest(http, endpoint, SessionMode, ids);
+        return new LoadTest(http, endpoint, SessionMode, ids, bearer);
     }
 
-    public static LoadTest Stateless(HttpClient http, Uri endpoint, int clients) =>
-        new(http, endpoint, StatelessMode, Enumerable.Repeat<string?>(null, clients).ToList());
+    public static LoadTest Stateless(HttpClient http, Uri endpoint, int clients, string? bearer = null) =>
+        new(http, endpoint, StatelessMode, Enumerable.Repeat<string?>(null, clients).ToList(), bearer);
 
     public async Task<LoadWindow> RunAsync(string server, int serverPid, int round, TimeSpan window, CancellationToken cancellationToken)
     {
@@ -71,6 +72,11 @@ internal sealed class LoadTest(HttpClient http, Uri endpoint, string mode, IRead
             }
 
             using var request = sessionId is null ? McpWire.StatelessCall(endpoint) : McpWire.SessionCall(endpoint, sessionId);
+            if (bearer is not null)
+            {
+                request.Headers.TryAddWithoutValidation("Authorization", bearer);
+            }
+
             var ok = false;
             string? problem = null;
             try

@@ -60,9 +60,14 @@ internal static class McpWire
     }
 
     /// <summary>Runs the initialize handshake and returns the session id the server minted.</summary>
-    public static async Task<string> StartSessionAsync(HttpClient http, Uri endpoint, CancellationToken cancellationToken)
+    public static async Task<string> StartSessionAsync(HttpClient http, Uri endpoint, CancellationToken cancellationToken, string? bearer = null)
     {
         using var initialize = Post(endpoint, InitializeBody, revision: null);
+        if (bearer is not null)
+        {
+            initialize.Headers.TryAddWithoutValidation("Authorization", bearer);
+        }
+
         using var response = await http.SendAsync(initialize, cancellationToken);
         var body = await response.Content.ReadAsByteArrayAsync(cancellationToken);
         if (!response.IsSuccessStatusCode || !IsResult(body)
@@ -73,6 +78,11 @@ internal static class McpWire
 
         using var initialized = Post(endpoint, InitializedBody, SessionRevision);
         initialized.Headers.Add("Mcp-Session-Id", sessionId);
+        if (bearer is not null)
+        {
+            initialized.Headers.TryAddWithoutValidation("Authorization", bearer);
+        }
+
         using var ack = await http.SendAsync(initialized, cancellationToken);
         if (!ack.IsSuccessStatusCode)
         {

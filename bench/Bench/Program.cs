@@ -49,6 +49,13 @@ var ours = new ServerUnderTest("McpFunctions", "FunctionApp", "McpFunctions", ne
     ["ASPNETCORE_ENVIRONMENT"] = "Development",
     ["AzureWebJobsStorage"] = azurite.ConnectionString,
 });
+// The same build with the app's own authorization server on: every call carries one of its JWTs.
+var oursJwt = new ServerUnderTest("McpFunctions+JWT", "FunctionApp", "McpFunctions", new Dictionary<string, string>
+{
+    ["ASPNETCORE_ENVIRONMENT"] = "Development",
+    ["AzureWebJobsStorage"] = azurite.ConnectionString,
+    ["Auth__Mode"] = "LocalSignIn",
+}, PublishedAs: "McpFunctions");
 var bare = new ServerUnderTest("BareServer", "bench/BareServer", "BareServer", new Dictionary<string, string>
 {
     ["ASPNETCORE_ENVIRONMENT"] = "Development",
@@ -105,27 +112,32 @@ var memory = new List<MemorySnapshot>();
 var allocations = new List<AllocationSummary>();
 var oursPort = FreePort.Next();
 var barePort = FreePort.Next();
+var jwtPort = FreePort.Next();
 await using (var oursProcess = ours.Prepare(oursPort, RuntimeVariant.AsPublished)())
 await using (var bareProcess = bare.Prepare(barePort, RuntimeVariant.AsPublished)())
+await using (var jwtProcess = oursJwt.Prepare(jwtPort, RuntimeVariant.AsPublished)())
 {
     var running = new[]
     {
         (Server: ours, Process: oursProcess, Endpoint: new Uri($"http://127.0.0.1:{oursPort}/mcp")),
         (Server: bare, Process: bareProcess, Endpoint: new Uri($"http://127.0.0.1:{barePort}/mcp")),
+        (Server: oursJwt, Process: jwtProcess, Endpoint: new Uri($"http://127.0.0.1:{jwtPort}/mcp")),
     };
 
+    using var cancel = new CancellationTokenSource(TimeSpan.FromMinutes(20));
+    var bearer = await BenchSignIn.AccessTokenAsync(new Uri($"http://127.0.0.1:{jwtPort}/"), cancel.Token);
     foreach (var r in running)
     {
-        await WaitUntilAnsweringAsync(r.Endpoint, r.Process);
+        await WaitUntilAnsweringAsync(r.Endpoint, r.Process, r.Server == oursJwt ? bearer : null);
         memory.Add(Snapshot(r.Server, "idle after the first tools/list", r.Process));
     }
 
-    using var cancel = new CancellationTokenSource(TimeSpan.FromMinutes(20));
     var tests = new Dictionary<(string Server, string Mode), LoadTest>();
     foreach (var r in running)
     {
-        tests[(r.Server.Name, LoadTest.StatelessMode)] = LoadTest.Stateless(http, r.Endpoint, options.Clients);
-        tests[(r.Server.Name, LoadTest.SessionMode)] = await LoadTest.SessionAsync(http, r.Endpoint, options.Clients, cancel.Token);
+        var token = r.Server == oursJwt ? bearer : null;
+        tests[(r.Server.Name, LoadTest.StatelessMode)] = LoadTest.Stateless(http, r.Endpoint, options.Clients, token);
+        tests[(r.Server.Name, LoadTest.SessionMode)] = await LoadTest.SessionAsync(http, r.Endpoint, options.Clients, cancel.Token, token);
     }
 
     var modes = new[] { LoadTest.StatelessMode, LoadTest.SessionMode };
@@ -179,12 +191,20 @@ await using (var bareProcess = bare.Prepare(barePort, RuntimeVariant.AsPublished
 }
 
 var throughput = new List<ThroughputSummary>();
-foreach (var mode in new[] { LoadTest.StatelessMode, LoadTest.SessionMode })
+foreach (var (mode, subject, baseline, label) in new[]
 {
-    var o = load.Where(w => w.Mode == mode && w.Server == ours.Name).OrderBy(w => w.Round).ToList();
-    var b = load.Where(w => w.Mode == mode && w.Server == bare.Name).OrderBy(w => w.Round).ToList();
+    (LoadTest.StatelessMode, ours, bare, LoadTest.StatelessMode),
+    (LoadTest.SessionMode, ours, bare, LoadTest.SessionMode),
+    (LoadTest.StatelessMode, oursJwt, bare, LoadTest.StatelessMode + ", our JWT (vs bare)"),
+    (LoadTest.SessionMode, oursJwt, bare, LoadTest.SessionMode + ", our JWT (vs bare)"),
+    (LoadTest.StatelessMode, oursJwt, ours, LoadTest.StatelessMode + ", our JWT (vs no token)"),
+    (LoadTest.SessionMode, oursJwt, ours, LoadTest.SessionMode + ", our JWT (vs no token)"),
+})
+{
+    var o = load.Where(w => w.Mode == mode && w.Server == subject.Name).OrderBy(w => w.Round).ToList();
+    var b = load.Where(w => w.Mode == mode && w.Server == baseline.Name).OrderBy(w => w.Round).ToList();
     throughput.Add(new ThroughputSummary(
-        mode, options.Clients, o.Count,
+        label, options.Clients, o.Count,
         Stats.Median(o.Select(w => w.RequestsPerSecond)),
         Stats.Median(b.Select(w => w.RequestsPerSecond)),
         Stats.Round(Stats.Median(o.Zip(b, (x, y) => x.RequestsPerSecond / y.RequestsPerSecond)), 3),
@@ -254,7 +274,7 @@ static List<ColdStartSummary> Summarize(List<ColdStartSample> samples, List<(Ser
     return summaries;
 }
 
-async Task WaitUntilAnsweringAsync(Uri endpoint, ChildProcess process)
+async Task WaitUntilAnsweringAsync(Uri endpoint, ChildProcess process, string? bearer = null)
 {
     var deadline = Stopwatch.StartNew();
     while (true)
@@ -262,6 +282,11 @@ async Task WaitUntilAnsweringAsync(Uri endpoint, ChildProcess process)
         try
         {
             using var request = McpWire.StatelessList(endpoint);
+            if (bearer is not null)
+            {
+                request.Headers.TryAddWithoutValidation("Authorization", bearer);
+            }
+
             using var response = await http.SendAsync(request);
             if (response.IsSuccessStatusCode && McpWire.IsResult(await response.Content.ReadAsByteArrayAsync()))
             {

@@ -1,9 +1,10 @@
 namespace McpFunctions.Bench;
 
 /// <summary>A published server and how to start it: <c>dotnet &lt;dll&gt;</c> in its publish folder, as the Functions host does.</summary>
-internal sealed record ServerUnderTest(string Name, string Project, string AssemblyName, IReadOnlyDictionary<string, string> Environment)
+/// <param name="PublishedAs">The publish folder's name when another server's build is run with other settings.</param>
+internal sealed record ServerUnderTest(string Name, string Project, string AssemblyName, IReadOnlyDictionary<string, string> Environment, string? PublishedAs = null)
 {
-    public string PublishFolder => BenchPaths.Published(Name);
+    public string PublishFolder => BenchPaths.Published(PublishedAs ?? Name);
 
     public string RuntimeConfigPath => Path.Combine(PublishFolder, AssemblyName + ".runtimeconfig.json");
 

@@ -4,14 +4,13 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.IdentityModel.Tokens;
 using OpenIddict.Server;
 using OpenIddict.Server.AspNetCore;
-using OpenIddict.Validation;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
 namespace McpFunctions.Auth.Server;
 
 /// <summary>
 /// The OAuth 2.1 authorization server MCP clients see: OpenIddict's server (authorize, token, revoke, metadata,
-/// JWKS) on Table Storage stores, and OpenIddict's validation for the access tokens it issues.
+/// JWKS) on Table Storage stores. The access tokens it issues are checked by <see cref="OwnTokens"/>.
 /// </summary>
 internal static class AuthorizationServer
 {
@@ -24,7 +23,7 @@ internal static class AuthorizationServer
     public const string JwksPath = "/.well-known/jwks.json";
 
     /// <summary>The validation scheme for this server's own access tokens.</summary>
-    public const string TokenScheme = OpenIddict.Validation.AspNetCore.OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme;
+    public const string TokenScheme = OwnTokens.SchemeName;
 
     /// <summary>Scopes a client may ask for besides <see cref="McpScopes.All"/>; only <c>offline_access</c> means anything here.</summary>
     public static readonly string[] StandardScopes = [Scopes.OfflineAccess, Scopes.OpenId, Scopes.Profile, Scopes.Email];
@@ -83,12 +82,6 @@ internal static class AuthorizationServer
                 }
 
                 ServerRules.Add(server);
-            })
-            .AddValidation(validation =>
-            {
-                validation.UseLocalServer();
-                validation.UseAspNetCore();
-                ServerRules.Add(validation);
             });
 
         services.AddOptions<OpenIddictServerOptions>().Configure<SigningKeyRing>((server, ring) =>

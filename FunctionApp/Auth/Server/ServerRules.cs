@@ -2,15 +2,14 @@ using Microsoft.AspNetCore;
 using Microsoft.Extensions.DependencyInjection;
 using OpenIddict.Abstractions;
 using OpenIddict.Server;
-using OpenIddict.Validation;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
 namespace McpFunctions.Auth.Server;
 
 /// <summary>
 /// The MCP-specific rules added to OpenIddict's request pipeline: a token request's <c>resource</c> must be this
-/// server (RFC 8707), the metadata names registration and client metadata documents, codes and refresh tokens rotate
-/// and their replays revoke the grant, and an access token's audience must be the URL it is presented at.
+/// server (RFC 8707), the metadata names registration and client metadata documents, and codes and refresh tokens rotate
+/// and their replays revoke the grant.
 /// (The authorization request's resource and scopes are checked by <see cref="AuthorizeEndpoint"/>, after OpenIddict
 /// has validated the redirect URI, so that those errors reach the client.)
 /// </summary>
@@ -50,37 +49,6 @@ internal static class ServerRules
                 return ValueTask.CompletedTask;
             })
             .SetOrder(OpenIddictServerHandlers.Discovery.AttachAdditionalMetadata.Descriptor.Order + 1));
-    }
-
-    public static void Add(OpenIddictValidationBuilder validation)
-    {
-        validation.AddEventHandler<OpenIddictValidationEvents.ValidateTokenContext>(handler => handler
-            .UseSingletonHandler<RefuseRevokedGrants>()
-            .SetOrder(OpenIddictValidationHandlers.Protection.ValidateAudiences.Descriptor.Order + 1));
-        validation.AddEventHandler<OpenIddictValidationEvents.ValidateTokenContext>(handler => handler
-            .UseInlineHandler(context =>
-            {
-                // The audience is the MCP endpoint's URL as this request reached it, exactly as the token was issued for.
-                if (context.Transaction.GetHttpRequest() is { } request)
-                {
-                    context.ValidAudiences.Add(ProtectedResource.ResourceUrl(request));
-                }
-
-                return ValueTask.CompletedTask;
-            })
-            .SetOrder(OpenIddictValidationHandlers.Protection.ValidateAudiences.Descriptor.Order - 1));
-    }
-
-    /// <summary>An access token of a grant revoked on the account page (or by refresh-token reuse) stops working.</summary>
-    private sealed class RefuseRevokedGrants(RevokedGrants revoked) : IOpenIddictValidationHandler<OpenIddictValidationEvents.ValidateTokenContext>
-    {
-        public async ValueTask HandleAsync(OpenIddictValidationEvents.ValidateTokenContext context)
-        {
-            if (await revoked.IsRevokedAsync(context.Principal?.GetAuthorizationId()))
-            {
-                context.Reject(Errors.InvalidToken, "The grant behind this access token was revoked.");
-            }
-        }
     }
 
     /// <summary>The first <c>resource</c> that is not this server's MCP endpoint, or null.</summary>
