@@ -1,5 +1,6 @@
 using McpFunctions.Auth.Clients;
 using McpFunctions.Auth.Stores;
+using McpFunctions.Hosting;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.IdentityModel.Tokens;
 using OpenIddict.Server;
@@ -34,6 +35,9 @@ internal static class AuthorizationServer
         services.AddSingleton<RevokedGrants>();
         services.AddSingleton<OAuthGrantStore>();
         services.AddSingleton<ClientMetadataDocuments>();
+        services.AddSingleton<OAuthClientUse>();
+        services.AddSingleton<OAuthSweeper>();
+        services.AddDeferredBackgroundWork<OAuthSweeper>();
         services.AddOptions<ClientMetadataDocumentOptions>().BindConfiguration(ClientMetadataDocumentOptions.SectionName);
         services.AddHttpClient(ClientMetadataDocuments.HttpClientName)
             .ConfigurePrimaryHttpMessageHandler(sp => ClientMetadataDocuments.CreateHandler(sp.GetRequiredService<IOptionsMonitor<ClientMetadataDocumentOptions>>()))

@@ -18,7 +18,7 @@ namespace McpFunctions.Auth.Server;
 /// <para>A redeemed refresh token (or a code) presented after the grace is a replay: OpenIddict revokes the grant's
 /// tokens, and <see cref="RevokeReplayedGrants"/> revokes the grant itself, cutting off its access tokens too.</para>
 /// </remarks>
-internal sealed class RefreshTokenRotation(OAuthGrantStore grants, IOpenIddictTokenManager tokens, TimeProvider time, ILogger<RefreshTokenRotation> logger)
+internal sealed class RefreshTokenRotation(OAuthGrantStore grants, IOpenIddictTokenManager tokens, OAuthClientUse clientUse, TimeProvider time, ILogger<RefreshTokenRotation> logger)
     : IOpenIddictServerHandler<OpenIddictServerEvents.ProcessSignInContext>
 {
     public static OpenIddictServerHandlerDescriptor Descriptor { get; } =
@@ -56,6 +56,11 @@ internal sealed class RefreshTokenRotation(OAuthGrantStore grants, IOpenIddictTo
             logger.LogInformation("A refresh of grant {GrantId} lost a concurrent rotation and was refused", grantId);
             await RefuseAsync(context, issued, "This refresh token was used by another request at the same time; use the refresh token that request received.");
             return;
+        }
+
+        if (grant.ClientId is { } clientId)
+        {
+            await clientUse.TouchAsync(clientId, context.CancellationToken);
         }
 
         if (superseded is not null && superseded != presented && superseded != issued

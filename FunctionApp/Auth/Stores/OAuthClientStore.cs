@@ -10,11 +10,16 @@ namespace McpFunctions.Auth.Stores;
 
 /// <summary>OpenIddict's application store on the <see cref="StorageNames.OAuthClients"/> table; a client's id is its client id.</summary>
 /// <remarks>A client id that is an https URL is a client metadata document, resolved through <see cref="ClientMetadataDocuments"/>.</remarks>
-internal sealed class OAuthClientStore(StorageTables tables, ClientMetadataDocuments documents) : IOpenIddictApplicationStore<OAuthClient>
+internal sealed class OAuthClientStore(StorageTables tables, ClientMetadataDocuments documents, TimeProvider time) : IOpenIddictApplicationStore<OAuthClient>
 {
+    /// <summary>A registration unused this long is removed (<see cref="OAuthClientUse"/> slides it on use).</summary>
+    public static readonly TimeSpan RegistrationLifetime = TimeSpan.FromDays(90);
+
     public async ValueTask CreateAsync(OAuthClient application, CancellationToken cancellationToken)
     {
         application.PartitionKey = StorageKey.Encode(application.ClientId ?? throw new ArgumentException("A client needs a client id."));
+        application.Source ??= OAuthClient.RegisteredSource;
+        application.ExpiresAt ??= time.GetUtcNow() + RegistrationLifetime;
         await OAuthRows.CreateAsync(await TableAsync(cancellationToken), application, cancellationToken);
     }
 
