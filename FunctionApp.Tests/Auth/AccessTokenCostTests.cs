@@ -37,6 +37,8 @@ public sealed class AccessTokenCostTests
             Assert.That(result.IsError, Is.Not.True);
         }
 
-        Assert.That(log.Requests.Skip(mark).Select(r => $"{r.Method} {r.Path}"), Is.Empty);
+        // The relay pump and the instance heartbeat poll their own tables in the background, whatever the requests.
+        var background = new[] { "mcprelay", "mcpinstances" };
+        Assert.That(log.Requests.Skip(mark).Select(r => $"{r.Method} {r.Path}").Where(r => !background.Any(r.Contains)), Is.Empty);
     }
 }
