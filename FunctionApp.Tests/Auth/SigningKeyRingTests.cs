@@ -75,8 +75,24 @@ public sealed class SigningKeyRingTests
         }
     }
 
-    private SigningKeyRing Ring(TimeProvider time) =>
-        new(_tables, _protection, new FixedOptions<AuthOptions>(new AuthOptions { SigningKeyRotation = Rotation }), time, NullLogger<SigningKeyRing>.Instance);
+    [Test]
+    public void Keys_whose_wrapping_was_lost_are_replaced_instead_of_stopping_the_server()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var before = Ring(time).Current;
+
+        var after = Ring(time, new EphemeralDataProtectionProvider()).Current;
+
+        Assert.That(after.Signing[0].KeyId, Is.EqualTo(before.Signing[0].KeyId), "the same period");
+        Assert.That(PublicKey(after.Signing[0]), Is.Not.EqualTo(PublicKey(before.Signing[0])), "a new key");
+        Assert.That(after.Encryption, Has.Length.EqualTo(1));
+    }
+
+    private static string PublicKey(Microsoft.IdentityModel.Tokens.SecurityKey key) =>
+        Convert.ToBase64String(((Microsoft.IdentityModel.Tokens.RsaSecurityKey)key).Rsa.ExportSubjectPublicKeyInfo());
+
+    private SigningKeyRing Ring(TimeProvider time, IDataProtectionProvider? protection = null) =>
+        new(_tables, protection ?? _protection, new FixedOptions<AuthOptions>(new AuthOptions { SigningKeyRotation = Rotation }), time, NullLogger<SigningKeyRing>.Instance);
 
     /// <summary>Asks for the keys (which starts the hourly reload) until the reload has landed.</summary>
     private static async Task<SigningKeyRing.Keys> ReloadedAsync(SigningKeyRing ring, SigningKeyRing.Keys previous)

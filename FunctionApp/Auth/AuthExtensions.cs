@@ -33,7 +33,7 @@ internal static class AuthExtensions
         var server = mode == AuthMode.LocalSignIn || entraSignIn;
         var entra = EntraTokens.IsConfigured(configuration);
         var schemes = new BearerSchemes(server, entra);
-        services.AddSingleton(new AuthorizationServerState(server, entraSignIn ? EntraSignIn.SchemeName : UserSignIn.Scheme));
+        services.AddSingleton(new AuthorizationServerState(server, entraSignIn ? EntraSignIn.SchemeName : UserSignIn.Scheme, LoopbackOnly: mode == AuthMode.LocalSignIn));
 
         // The default scheme looks at the token itself, handing other kinds (relayed, Entra) on through its forward
         // selector; every challenge ends in BearerChallenge, so a 401 reads the same whoever refused the token.
@@ -91,7 +91,16 @@ internal static class AuthExtensions
     /// <summary>The authorization server's endpoints and pages (when it runs) ahead of authentication.</summary>
     public static WebApplication UseAuth(this WebApplication app)
     {
-        if (app.Services.GetRequiredService<AuthorizationServerState>().Enabled)
+        var state = app.Services.GetRequiredService<AuthorizationServerState>();
+        if (state.LoopbackOnly)
+        {
+            // The local sign-in page lets anyone be anyone: this machine only.
+            app.Use((context, next) => context.Connection.RemoteIpAddress is { } remote && System.Net.IPAddress.IsLoopback(remote)
+                ? next(context)
+                : Hosting.ErrorResponses.WriteAsync(context, StatusCodes.Status403Forbidden, "forbidden", "The local sign-in mode answers only requests from this machine."));
+        }
+
+        if (state.Enabled)
         {
             app.UseRateLimiter();
             app.UseAuthorizationServer();
@@ -142,6 +151,7 @@ internal static class AuthExtensions
 
 /// <summary>
 /// Whether this app runs its own authorization server, and the scheme that signs a user in to it (the local sign-in
-/// page's cookie, or Entra's OpenID Connect); decided at start-up from <see cref="AuthOptions.Mode"/>.
+/// page's cookie, or Entra's OpenID Connect); decided at start-up from <see cref="AuthOptions.Mode"/>. In the local
+/// sign-in mode (<c>LoopbackOnly</c>) every request from another machine is refused.
 /// </summary>
-internal sealed record AuthorizationServerState(bool Enabled, string SignInScheme);
+internal sealed record AuthorizationServerState(bool Enabled, string SignInScheme, bool LoopbackOnly = false);

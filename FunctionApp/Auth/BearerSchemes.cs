@@ -7,7 +7,7 @@ using Microsoft.Net.Http.Headers;
 namespace McpFunctions.Auth;
 
 /// <summary>
-/// Which scheme validates a request's bearer token: this server's own access tokens (OpenIddict validation) or
+/// Which scheme validates a request's bearer token: this server's own access tokens (<see cref="OwnTokens"/>) or
 /// Entra-issued ones (Microsoft.Identity.Web). Used as the default scheme's forward selector, so a request pays for
 /// one handler, not a chain of them.
 /// </summary>

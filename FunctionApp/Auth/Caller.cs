@@ -15,7 +15,7 @@ internal sealed record Caller(string Id, string? Name, string AuthenticationMeth
         var identity = AuthenticatedIdentity(user);
         var id = IdOf(identity);
 
-        // Entra writes scp; this server's tokens write scope, which OpenIddict's validation also gives as oi_scp claims.
+        // Entra writes scp; this server's tokens write scope (oi_scp is OpenIddict's own name for it in its principals).
         var scopes = identity.FindAll("scp").Concat(identity.FindAll("scope")).Concat(identity.FindAll("oi_scp"))
             .SelectMany(c => c.Value.Split(' ', StringSplitOptions.RemoveEmptyEntries))
             .Concat(identity.FindAll("roles").Select(c => c.Value))

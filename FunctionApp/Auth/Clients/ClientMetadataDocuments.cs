@@ -29,22 +29,30 @@ internal sealed class ClientMetadataDocuments(
     public static readonly TimeSpan MaxCacheLifetime = TimeSpan.FromHours(24);
     public static readonly TimeSpan DefaultCacheLifetime = TimeSpan.FromMinutes(5);
 
-    private readonly ConcurrentDictionary<string, OAuthClient> _recent = new(StringComparer.Ordinal);
+    /// <summary>
+    /// How long an instance keeps a document in memory even when it may not be cached (<c>no-store</c>): one
+    /// authorization looks the client up several times, and each lookup must not be a fetch.
+    /// </summary>
+    public static readonly TimeSpan MinimumMemoryLifetime = TimeSpan.FromSeconds(60);
+
+    private const int MaxRemembered = 1_000;
+
+    private readonly ConcurrentDictionary<string, (OAuthClient Client, DateTimeOffset Until)> _recent = new(StringComparer.Ordinal);
 
     /// <summary>The client a metadata document URL describes, or null (with the reason logged) when it cannot be used.</summary>
     public async ValueTask<OAuthClient?> ResolveAsync(string clientId, Uri url, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        if (_recent.TryGetValue(clientId, out var cached) && cached.ExpiresAt > now)
+        if (_recent.TryGetValue(clientId, out var cached) && cached.Until > now)
         {
-            return cached;
+            return cached.Client;
         }
 
         var table = await tables.GetAsync(StorageNames.OAuthClients, cancellationToken);
         var stored = await OAuthRows.FindAsync<OAuthClient>(table, StorageKey.Encode(clientId), "", cancellationToken);
         if (stored is { Source: OAuthClient.MetadataDocumentSource } && stored.ExpiresAt > now)
         {
-            return _recent[clientId] = stored;
+            return Remember(clientId, stored, now);
         }
 
         var fetched = await FetchAsync(clientId, url, cancellationToken);
@@ -57,7 +65,28 @@ internal sealed class ClientMetadataDocuments(
         var client = fetched.Client!;
         client.PartitionKey = StorageKey.Encode(clientId);
         await table.UpsertEntityAsync(client, Azure.Data.Tables.TableUpdateMode.Replace, cancellationToken);
-        _recent[clientId] = client;
+        return Remember(clientId, client, now);
+    }
+
+    private OAuthClient Remember(string clientId, OAuthClient client, DateTimeOffset now)
+    {
+        if (_recent.Count >= MaxRemembered)
+        {
+            foreach (var (id, entry) in _recent)
+            {
+                if (entry.Until <= now)
+                {
+                    _recent.TryRemove(id, out _);
+                }
+            }
+        }
+
+        var until = client.ExpiresAt is { } expires && expires > now + MinimumMemoryLifetime ? expires : now + MinimumMemoryLifetime;
+        if (_recent.Count < MaxRemembered)
+        {
+            _recent[clientId] = (client, until);
+        }
+
         return client;
     }
 

@@ -86,11 +86,7 @@ internal static class AccountPage
     {
         await services.GetRequiredService<RevokedGrants>().AddAsync(grant.Id, cancellationToken);
         await services.GetRequiredService<IOpenIddictTokenManager>().RevokeByAuthorizationIdAsync(grant.Id, cancellationToken);
-        var grants = services.GetRequiredService<IOpenIddictAuthorizationManager>();
-        if (await grants.FindByIdAsync(grant.Id, cancellationToken) is { } current)
-        {
-            await grants.TryRevokeAsync(current, cancellationToken);
-        }
+        await services.GetRequiredService<OAuthGrantStore>().RevokeByIdAsync(grant.Id, cancellationToken);
     }
 
     private static async Task<string?> SubjectAsync(HttpContext context) => (await UserSignIn.UserAsync(context))?.Id;

@@ -6,7 +6,7 @@ namespace McpFunctions.Auth.Server;
 /// <summary>
 /// The authentication schemes, except that OpenIddict's server handler is not asked about every request: its
 /// endpoints are routed to it by <see cref="AuthorizationServer.UseAuthorizationServer"/>. Other request handlers stay
-/// (an OpenID Connect callback, and OpenIddict's validation, which prepares its state there).
+/// (Entra's OpenID Connect callback).
 /// </summary>
 internal sealed class OAuthPathSchemes(IOptions<AuthenticationOptions> options) : AuthenticationSchemeProvider(options)
 {

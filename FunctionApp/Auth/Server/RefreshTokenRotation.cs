@@ -85,7 +85,7 @@ internal sealed class RefreshTokenRotation(OAuthGrantStore grants, IOpenIddictTo
 /// A code or refresh token presented again after it was redeemed (beyond the refresh grace) revokes its whole grant:
 /// OpenIddict revokes the grant's tokens, and this revokes the grant and lists it in <see cref="RevokedGrants"/>.
 /// </summary>
-internal sealed class RevokeReplayedGrants(IOpenIddictTokenManager tokens, IOpenIddictAuthorizationManager authorizations, RevokedGrants revoked, IOptionsMonitor<OpenIddictServerOptions> options, TimeProvider time, ILogger<RevokeReplayedGrants> logger)
+internal sealed class RevokeReplayedGrants(IOpenIddictTokenManager tokens, OAuthGrantStore grants, RevokedGrants revoked, IOptionsMonitor<OpenIddictServerOptions> options, TimeProvider time, ILogger<RevokeReplayedGrants> logger)
     : IOpenIddictServerHandler<OpenIddictServerEvents.ValidateTokenContext>
 {
     public static OpenIddictServerHandlerDescriptor Descriptor { get; } =
@@ -113,9 +113,6 @@ internal sealed class RevokeReplayedGrants(IOpenIddictTokenManager tokens, IOpen
 
         logger.LogWarning("A redeemed token of grant {GrantId} was presented again; the grant is revoked", context.AuthorizationId);
         await revoked.AddAsync(context.AuthorizationId, context.CancellationToken);
-        if (await authorizations.FindByIdAsync(context.AuthorizationId, context.CancellationToken) is { } grant)
-        {
-            await authorizations.TryRevokeAsync(grant, context.CancellationToken);
-        }
+        await grants.RevokeByIdAsync(context.AuthorizationId, context.CancellationToken);
     }
 }

@@ -15,6 +15,9 @@ internal sealed class RevokedGrants(StorageTables tables, IOptionsMonitor<AuthOp
     private const string Partition = "revoked";
 
     private volatile HashSet<string>? _revoked;
+
+    /// <summary>Revocations made on this instance, kept beside the polled list so a poll already in flight cannot drop them.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, DateTimeOffset> _local = new(StringComparer.Ordinal);
     private Task? _firstPoll;
     private long _nextPollTicks;
     private int _polling;
@@ -42,6 +45,7 @@ internal sealed class RevokedGrants(StorageTables tables, IOptionsMonitor<AuthOp
     {
         var table = await tables.GetAsync(StorageNames.OAuthRevocations, cancellationToken);
         await table.UpsertEntityAsync(new TableEntity(Partition, StorageKey.Encode(grantId)) { ["GrantId"] = grantId, ["RevokedAt"] = time.GetUtcNow() }, TableUpdateMode.Replace, cancellationToken);
+        _local[grantId] = time.GetUtcNow();
         _revoked = new HashSet<string>(_revoked ?? [], StringComparer.Ordinal) { grantId };
     }
 
@@ -60,8 +64,26 @@ internal sealed class RevokedGrants(StorageTables tables, IOptionsMonitor<AuthOp
                 }
                 else
                 {
-                    // Older than any access token it could cut off: no longer needed.
-                    await table.DeleteEntityAsync(row.PartitionKey, row.RowKey, row.ETag);
+                    // Older than any access token it could cut off: no longer needed (another instance may delete it first).
+                    try
+                    {
+                        await table.DeleteEntityAsync(row.PartitionKey, row.RowKey, row.ETag);
+                    }
+                    catch (RequestFailedException e) when (e.Status is 404 or 412)
+                    {
+                    }
+                }
+            }
+
+            foreach (var (grantId, at) in _local)
+            {
+                if (at >= since)
+                {
+                    revoked.Add(grantId);
+                }
+                else
+                {
+                    _local.TryRemove(grantId, out _);
                 }
             }
 

@@ -95,23 +95,60 @@ internal sealed class SigningKeyRing(StorageTables tables, IDataProtectionProvid
             wanted.Add(period + 1);
         }
 
-        foreach (var kind in new[] { SigningKind, EncryptionKind })
+        // Encrypted codes and refresh tokens must stay readable for a refresh token's whole life.
+        var encryptionPeriods = (long)Math.Ceiling(options.CurrentValue.RefreshTokenLifetime / rotation) + 1;
+        var keys = new Dictionary<(string Kind, long Period), SecurityKey>();
+        foreach (var ((kind, p), row) in rows)
         {
-            foreach (var p in wanted.Where(p => !rows.ContainsKey((kind, p))))
+            if (p >= period - (kind == SigningKind ? 1 : encryptionPeriods) && Unwrap(kind, p, row) is { } key)
             {
-                rows[(kind, p)] = await CreateAsync(table, kind, p, cancellationToken);
+                keys[(kind, p)] = key;
             }
         }
 
-        // Encrypted codes and refresh tokens must stay readable for a refresh token's whole life.
-        var encryptionPeriods = (long)Math.Ceiling(options.CurrentValue.RefreshTokenLifetime / rotation) + 1;
-        var signing = rows.Where(r => r.Key.Kind == SigningKind && r.Key.Period >= period - 1)
-            .OrderBy(r => r.Key.Period == period ? 0 : 1).ThenByDescending(r => r.Key.Period)
-            .Select(r => (SecurityKey)ToRsaKey(r.Value)).ToArray();
-        var encryption = rows.Where(r => r.Key.Kind == EncryptionKind && r.Key.Period >= period - encryptionPeriods)
-            .OrderBy(r => r.Key.Period == period ? 0 : 1).ThenByDescending(r => r.Key.Period)
-            .Select(r => (SecurityKey)new SymmetricSecurityKey(Unprotect(r.Value)) { KeyId = $"enc-{r.Key.Period}" }).ToArray();
-        return new Keys(signing, encryption, now);
+        foreach (var kind in new[] { SigningKind, EncryptionKind })
+        {
+            foreach (var p in wanted.Where(p => !keys.ContainsKey((kind, p))))
+            {
+                if (rows.TryGetValue((kind, p), out var unreadable))
+                {
+                    // Its wrapping key is gone (the Data Protection key ring was lost): nothing can use it, so replace it.
+                    logger.LogError("The OAuth {Kind} key for period {Period} cannot be unwrapped; it is replaced, and tokens it protected stop working", kind, p);
+                    await DeleteAsync(table, unreadable, cancellationToken);
+                }
+
+                keys[(kind, p)] = Unwrap(kind, p, await CreateAsync(table, kind, p, cancellationToken))
+                    ?? throw new CryptographicException($"The new OAuth {kind} key for period {p} cannot be unwrapped.");
+            }
+        }
+
+        SecurityKey[] Ordered(string kind) =>
+            [.. keys.Where(k => k.Key.Kind == kind).OrderBy(k => k.Key.Period == period ? 0 : 1).ThenByDescending(k => k.Key.Period).Select(k => k.Value)];
+        return new Keys(Ordered(SigningKind), Ordered(EncryptionKind), now);
+    }
+
+    private SecurityKey? Unwrap(string kind, long period, KeyRow row)
+    {
+        try
+        {
+            return kind == SigningKind ? ToRsaKey(row) : new SymmetricSecurityKey(Unprotect(row)) { KeyId = $"enc-{period}" };
+        }
+        catch (CryptographicException)
+        {
+            return null;
+        }
+    }
+
+    private static async ValueTask DeleteAsync(TableClient table, KeyRow row, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await table.DeleteEntityAsync(row.PartitionKey, row.RowKey, row.ETag, cancellationToken);
+        }
+        catch (RequestFailedException e) when (e.Status is 404 or 412)
+        {
+            // Another instance replaced it first; the create below then reads that one.
+        }
     }
 
     private async ValueTask<KeyRow> CreateAsync(TableClient table, string kind, long period, CancellationToken cancellationToken)

@@ -70,6 +70,15 @@ internal sealed class OAuthGrantStore(StorageTables tables, TimeProvider time) :
 
     public ValueTask<long> RevokeByApplicationIdAsync(string identifier, CancellationToken cancellationToken) => throw OAuthRows.NotSupported();
 
+    /// <summary>Revokes one grant whatever else changes it at the same time (a refresh's swap cannot undo it).</summary>
+    public async ValueTask RevokeByIdAsync(string identifier, CancellationToken cancellationToken)
+    {
+        if (Ids.TrySplit(identifier, out var partition, out var row))
+        {
+            await OAuthRows.MarkRevokedAsync(await TableAsync(cancellationToken), new OAuthGrant { PartitionKey = partition, RowKey = row }, cancellationToken);
+        }
+    }
+
     // Expired and revoked grants are removed with their partition's tokens by the sweeper, not by a table scan here.
     public ValueTask<long> PruneAsync(DateTimeOffset threshold, CancellationToken cancellationToken) => throw OAuthRows.NotSupported();
 
