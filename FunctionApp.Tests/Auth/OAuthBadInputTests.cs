@@ -322,6 +322,20 @@ public sealed class OAuthBadInputTests
         Assert.That(response.Headers.Location!.ToString(), Is.EqualTo("/"));
     }
 
+    [TestCase("/signin/local", TestName = "The local sign-in page refuses another machine")]
+    [TestCase("/authorize", TestName = "The local sign-in mode's authorize endpoint refuses another machine")]
+    [TestCase("/mcp", TestName = "The local sign-in mode's MCP endpoint refuses another machine")]
+    public async Task The_local_sign_in_mode_answers_only_this_machine(string path)
+    {
+        // The loopback proxy (as the Functions host or nginx) names the real client in X-Forwarded-For.
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        request.Headers.Add("X-Forwarded-For", "203.0.113.7");
+
+        using var response = await _http.SendAsync(request);
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Forbidden));
+    }
+
     private static string Shorten(string value) => value.Length <= 60 ? value : value[..57] + "...";
 
     private static async Task<Dictionary<string, int>> CountRowsAsync()
