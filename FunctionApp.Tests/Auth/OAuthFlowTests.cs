@@ -92,6 +92,29 @@ public sealed class OAuthFlowTests
         Assert.That(await OAuthRequests.CallMcpAsync(http, renewed.GetProperty("access_token").GetString()!), Is.EqualTo(HttpStatusCode.OK));
     }
 
+    // Modelled on the documents these clients publish: Claude's web callback; Claude Code and VS Code, native apps
+    // that listen on a loopback port chosen at each start (so the registered URI's port does not bind them).
+    [TestCase("claude", "Claude", new[] { "https://claude.ai/api/mcp/auth_callback" }, null, "https://claude.ai/api/mcp/auth_callback")]
+    [TestCase("claude-code", "Claude Code", new[] { "http://localhost/callback", "http://127.0.0.1/callback" }, "native", "http://localhost:53682/callback")]
+    [TestCase("vscode", "Visual Studio Code", new[] { "http://127.0.0.1:33418/", "https://vscode.dev/redirect" }, "native", "http://127.0.0.1:61422/")]
+    public async Task Published_client_metadata_documents_complete_the_authorization(string path, string name, string[] redirects, string? applicationType, string usedRedirect)
+    {
+        var clientId = _documents.Serve($"published/{path}.json", name, redirects, applicationType: applicationType);
+        var (verifier, challenge) = OAuthRequests.Pkce();
+        using var browser = new SignInBrowser();
+        string? consent = null;
+
+        var redirect = await browser.AuthorizeAsync(OAuthRequests.AuthorizeUrl(_server.BaseAddress,
+            OAuthRequests.AuthorizeParameters(_server.BaseAddress, clientId, usedRedirect, challenge)), "published-" + path,
+            onPage: page => consent = page.Contains("Allow access?") ? page : consent);
+        using var http = _server.CreateHttpClient();
+        var (status, tokens) = await OAuthRequests.ExchangeAsync(http, clientId, SignInBrowser.Parameters(redirect)["code"], verifier, usedRedirect, _server.BaseAddress);
+
+        Assert.That(redirect.GetLeftPart(UriPartial.Path), Is.EqualTo(new Uri(usedRedirect).GetLeftPart(UriPartial.Path)));
+        Assert.That(consent, Does.Contain(name).And.Contain(new Uri(usedRedirect).Host));
+        Assert.That(status, Is.EqualTo(200), tokens.ToString());
+    }
+
     [Test]
     public async Task Consent_is_remembered_for_the_same_client_and_scopes()
     {
