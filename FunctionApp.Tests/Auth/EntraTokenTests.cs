@@ -61,6 +61,16 @@ public sealed class EntraTokenTests
     }
 
     [Test]
+    public async Task An_app_role_grants_what_the_scope_of_the_same_name_grants()
+    {
+        await using var client = await ConnectAsync(_issuer.Issue(Tenant, ClientId, UserId, scopes: "", roles: ["notes.read"]));
+
+        var tools = (await client.ListToolsAsync()).Select(t => t.Name).ToArray();
+
+        Assert.That(tools, Does.Contain("notes_list").And.Contain("notes_get").And.Not.Contain("notes_add").And.Not.Contain("files_read"));
+    }
+
+    [Test]
     public async Task Without_a_token_the_call_is_challenged_with_the_resource_metadata()
     {
         using var response = await SendAsync(token: null);

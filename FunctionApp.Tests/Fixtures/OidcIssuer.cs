@@ -131,7 +131,8 @@ public sealed class OidcIssuer : IAsyncDisposable
     }
 
     /// <summary>An access token as Entra issues them for an API: <c>tid</c>, <c>oid</c>, <c>scp</c>, v2.0 issuer.</summary>
-    public string Issue(string tenant, string audience, string objectId, string scopes, TimeSpan? lifetime = null, string? issuer = null, SecurityKey? signingKey = null)
+    /// <param name="roles">App roles (an app-only token, or a user's roles), as Entra writes them: one <c>roles</c> claim each.</param>
+    public string Issue(string tenant, string audience, string objectId, string scopes, TimeSpan? lifetime = null, string? issuer = null, SecurityKey? signingKey = null, string[]? roles = null)
     {
         var now = DateTime.UtcNow;
         var expires = now + (lifetime ?? TimeSpan.FromMinutes(10));
@@ -148,8 +149,9 @@ public sealed class OidcIssuer : IAsyncDisposable
                 new Claim("oid", objectId),
                 new Claim("sub", "pairwise-" + objectId),
                 new Claim("name", "Entra user " + objectId[..4]),
-                new Claim("scp", scopes),
                 new Claim("ver", "2.0"),
+                .. scopes.Length > 0 ? [new Claim("scp", scopes)] : Array.Empty<Claim>(),
+                .. (roles ?? []).Select(role => new Claim("roles", role)),
             ]),
             SigningCredentials = new SigningCredentials(signingKey ?? _key, SecurityAlgorithms.RsaSha256),
         });
