@@ -156,7 +156,9 @@ public sealed class OAuthFlowTests
         using var browser = new SignInBrowser();
         var consent = await ConsentPageAsync(browser, clientId, "frank");
 
-        Assert.That(consent.Headers.GetValues("Content-Security-Policy").Single(), Does.Contain("frame-ancestors 'none'"));
+        Assert.That(consent.Headers.GetValues("Content-Security-Policy").Single(), Does.Contain("frame-ancestors 'none'")
+            .And.Contain("form-action 'self' https://claude.ai;"), "a browser applies form-action to the redirect after Allow");
+        Assert.That(consent.Headers.GetValues("Referrer-Policy").Single(), Is.EqualTo("same-origin"), "no-referrer would make the form's Origin null");
         Assert.That(consent.Headers.GetValues("X-Frame-Options").Single(), Is.EqualTo("DENY"));
         Assert.That(consent.Headers.CacheControl!.NoStore, Is.True);
 

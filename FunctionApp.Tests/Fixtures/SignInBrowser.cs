@@ -52,26 +52,27 @@ public sealed partial class SignInBrowser : IDisposable
                 continue;
             }
 
-            var page = LastPage;
-            if (response.StatusCode != HttpStatusCode.OK || !page.Contains("<form", StringComparison.Ordinal))
+            var html = LastPage;
+            if (response.StatusCode != HttpStatusCode.OK || !html.Contains("<form", StringComparison.Ordinal))
             {
-                throw new InvalidOperationException($"The authorization server answered {(int)response.StatusCode} without a form: {page}");
+                throw new InvalidOperationException($"The authorization server answered {(int)response.StatusCode} without a form: {html}");
             }
 
-            onPage?.Invoke(page);
-            var form = Form.Parse(page);
-            if (page.Contains("name=\"username\"", StringComparison.Ordinal))
+            onPage?.Invoke(html);
+            var form = Form.Parse(html);
+            if (html.Contains("name=\"username\"", StringComparison.Ordinal))
             {
                 form.Fields["username"] = user;
             }
-            else if (page.Contains("name=\"decision\"", StringComparison.Ordinal))
+            else if (html.Contains("name=\"decision\"", StringComparison.Ordinal))
             {
                 form.Fields["decision"] = decision;
             }
 
             // Any other form is one a browser submits by itself (an identity provider's form_post answer).
+            var page = current;
             current = new Uri(current, form.Action);
-            response = await PostAsync(current, form.Fields, cancellationToken);
+            response = await PostAsync(current, form.Fields, cancellationToken, from: page);
         }
 
         throw new InvalidOperationException("The authorization flow did not return to the client within 12 steps.");
@@ -83,9 +84,12 @@ public sealed partial class SignInBrowser : IDisposable
         return await KeepAsync(response, cancellationToken);
     }
 
-    public async Task<HttpResponseMessage> PostAsync(Uri uri, IEnumerable<KeyValuePair<string, string>> fields, CancellationToken cancellationToken = default)
+    /// <summary>Posts a form as a browser does: with the <c>Origin</c> of the page it is on (<paramref name="from"/>, else the target's).</summary>
+    public async Task<HttpResponseMessage> PostAsync(Uri uri, IEnumerable<KeyValuePair<string, string>> fields, CancellationToken cancellationToken = default, Uri? from = null)
     {
-        var response = await _http.PostAsync(uri, new FormUrlEncodedContent(fields), cancellationToken);
+        using var request = new HttpRequestMessage(HttpMethod.Post, uri) { Content = new FormUrlEncodedContent(fields) };
+        request.Headers.Add("Origin", (from ?? uri).GetLeftPart(UriPartial.Authority));
+        var response = await _http.SendAsync(request, cancellationToken);
         return await KeepAsync(response, cancellationToken);
     }
 

@@ -17,8 +17,10 @@ namespace McpFunctions.Hosting;
 /// host the connection named and the forwarded one, and answers 403 with a reason, as MCP servers do for a
 /// rebinding Origin. ASP.NET Core has no Origin allowlist outside CORS (which only adds headers), so that rule is ours.
 /// </remarks>
-internal sealed class RequestGuard(RequestDelegate next, IOptionsMonitor<HostingOptions> options, ILogger<RequestGuard> logger)
+internal sealed class RequestGuard(RequestDelegate next, IOptionsMonitor<HostingOptions> options, IEnumerable<CrossSiteFormCallback> callbacks, ILogger<RequestGuard> logger)
 {
+    private readonly PathString[] _crossSiteFormPaths = [.. callbacks.Select(c => c.Path)];
+
     private static readonly string? WebsiteHostName = Environment.GetEnvironmentVariable("WEBSITE_HOSTNAME");
 
     public Task InvokeAsync(HttpContext context)
@@ -44,7 +46,7 @@ internal sealed class RequestGuard(RequestDelegate next, IOptionsMonitor<Hosting
         }
 
         var origin = request.Headers.Origin.ToString();
-        if (origin.Length > 0 && !IsAllowedOrigin(origin, request, settings))
+        if (origin.Length > 0 && !IsAllowedOrigin(origin, request, settings) && !IsCrossSiteFormCallback(request))
         {
             logger.LogWarning("Refused request from origin {Origin}", origin);
             return ErrorResponses.WriteAsync(context, StatusCodes.Status403Forbidden, "forbidden_origin",
@@ -72,6 +74,10 @@ internal sealed class RequestGuard(RequestDelegate next, IOptionsMonitor<Hosting
 
         return next(context);
     }
+
+    private bool IsCrossSiteFormCallback(HttpRequest request) =>
+        _crossSiteFormPaths.Length > 0 && HttpMethods.IsPost(request.Method) && request.HasFormContentType
+        && _crossSiteFormPaths.Contains(request.Path);
 
     private static void AddSecurityHeaders(IHeaderDictionary headers)
     {

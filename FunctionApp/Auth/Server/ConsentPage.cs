@@ -10,6 +10,12 @@ namespace McpFunctions.Auth.Server;
 /// </summary>
 internal static class ConsentPage
 {
+    /// <summary>The CSP source for the client's redirect: its origin (web and loopback) or its scheme (private-use schemes).</summary>
+    private static string? FormTarget(Uri? redirect) =>
+        redirect is null ? null
+        : redirect.Scheme is "http" or "https" ? redirect.GetLeftPart(UriPartial.Authority)
+        : redirect.Scheme + ":";
+
     public static Task WriteAsync(HttpContext context, OpenIddictRequest request, string clientName, ImmutableArray<string> scopes, string userName)
     {
         var redirectHost = Uri.TryCreate(request.RedirectUri, UriKind.Absolute, out var redirect)
@@ -36,6 +42,6 @@ internal static class ConsentPage
 
         body.Append("<button type=\"submit\" name=\"decision\" value=\"allow\">Allow</button>")
             .Append("<button type=\"submit\" name=\"decision\" value=\"deny\">Deny</button></form>");
-        return HtmlPage.WriteAsync(context, "Allow access?", body.ToString());
+        return HtmlPage.WriteAsync(context, "Allow access?", body.ToString(), formTargets: FormTarget(redirect));
     }
 }

@@ -79,6 +79,9 @@ internal static class EntraSignIn
             SchemeName,
             UserSignIn.Scheme);
 
+        // Entra answers with a form post from its own origin.
+        authentication.Services.AddSingleton(new CrossSiteFormCallback(CallbackPath));
+
         // The issuer names the tenant, so this list is the allowed-tenants check (as for Entra access tokens).
         var instance = (section["Instance"] ?? "https://login.microsoftonline.com/").TrimEnd('/') + "/";
         authentication.Services.PostConfigure<OpenIdConnectOptions>(SchemeName, oidc =>

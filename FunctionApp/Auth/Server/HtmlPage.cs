@@ -5,11 +5,15 @@ namespace McpFunctions.Auth.Server;
 
 /// <summary>
 /// The sign-in and consent pages: plain HTML forms that work without JavaScript, sent with headers that forbid
-/// framing (clickjacking), caching and referrers, and a policy that allows no script at all.
+/// framing (clickjacking), caching and cross-site referrers, and a policy that allows no script at all.
 /// </summary>
 internal static class HtmlPage
 {
-    public static Task WriteAsync(HttpContext context, string title, string body, int status = StatusCodes.Status200OK)
+    /// <summary>
+    /// Writes a page. <paramref name="formTargets"/> names where a form on it may lead besides this site: browsers
+    /// apply <c>form-action</c> to the redirect that follows a post, so the consent page names the client's redirect.
+    /// </summary>
+    public static Task WriteAsync(HttpContext context, string title, string body, int status = StatusCodes.Status200OK, string? formTargets = null)
     {
         var response = context.Response;
         response.StatusCode = status;
@@ -17,8 +21,11 @@ internal static class HtmlPage
         response.Headers.CacheControl = "no-store";
         response.Headers.Pragma = "no-cache";
         response.Headers.XFrameOptions = "DENY";
-        response.Headers.ContentSecurityPolicy = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
-        response.Headers["Referrer-Policy"] = "no-referrer";
+        response.Headers.ContentSecurityPolicy =
+            $"default-src 'none'; style-src 'unsafe-inline'; form-action 'self'{(formTargets is null ? "" : " " + formTargets)}; frame-ancestors 'none'; base-uri 'none'";
+        // same-origin, not no-referrer: with no-referrer a browser posts the page's own forms with "Origin: null",
+        // which the Origin rule must refuse.
+        response.Headers["Referrer-Policy"] = "same-origin";
         response.Headers.XContentTypeOptions = "nosniff";
         var html = new StringBuilder()
             .Append("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\">")
