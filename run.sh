@@ -1,10 +1,24 @@
 #!/usr/bin/env bash
 # Runs McpFunctions locally: Azurite (storage emulator) plus the server on http://localhost:7071.
 # Uses `func start` (the Azure Functions host, custom handler) when func is on PATH, else `dotnet run`.
+#   ./run.sh           you are the fixed local developer; clients need no token
+#   ./run.sh --oauth   the whole OAuth flow (Auth:Mode=LocalSignIn): clients register, you sign in on a local page
 set -euo pipefail
 cd "$(dirname "$0")"
 root=$(pwd)
 port="${PORT:-7071}"
+
+oauth=false
+for arg in "$@"; do
+  case "$arg" in
+    --oauth) oauth=true ;;
+    *) echo "Usage: ./run.sh [--oauth]" >&2; exit 2 ;;
+  esac
+done
+if $oauth; then
+  # Read by the app in either host (func passes its environment on to the custom handler).
+  export Auth__Mode=LocalSignIn
+fi
 
 # npm keeps a copy of the lock file it installed from; reinstall when the real one is newer (or absent).
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
@@ -75,7 +89,22 @@ Claude Desktop (claude_desktop_config.json), through mcp-remote:
     }
   }
 
-Press Ctrl+C to stop.
 INFO
+
+if $oauth; then
+  cat <<OAUTH
+Sign-in (--oauth): every client goes through the OAuth flow against this server's own authorization server.
+The sign-in page takes any user name (a-z, 0-9, '.', '-'; you become local:<name>); then press Allow.
+  Inspector CLI: the command above prints the sign-in URL, opens your browser and waits for it on
+    127.0.0.1:6276. Add --stored-auth-only to later runs to reuse the tokens (kept in your OS keychain, or set
+    MCP_INSPECTOR_SECRET_STORE=file to keep them in ~/.mcp-inspector).
+  Inspector web UI: npx @modelcontextprotocol/inspector, Streamable HTTP, http://localhost:$port/mcp, Connect.
+  mcp-remote: opens the sign-in page once and keeps the tokens in ~/.mcp-auth (rm -rf ~/.mcp-auth to sign in
+    as someone else).
+
+OAUTH
+fi
+
+echo "Press Ctrl+C to stop."
 
 wait "${pids[-1]}"
