@@ -48,12 +48,36 @@ internal static class OwnTokens
             };
             jwt.Events = new JwtBearerEvents
             {
+                OnMessageReceived = FromCacheAsync,
                 OnTokenValidated = ValidatedAsync,
             };
         });
 
         authentication.Services.AddOptions<JwtBearerOptions>(SchemeName).Configure<SigningKeyRing>((jwt, ring) =>
             jwt.TokenValidationParameters.IssuerSigningKeyResolver = (_, _, _, _) => ring.Current.Signing);
+    }
+
+    /// <summary>
+    /// A token already validated on this instance for this resource skips the signature check and parsing (clients send
+    /// the same token for its whole life); its expiry and its grant's revocation are still checked on every request.
+    /// </summary>
+    private static async Task FromCacheAsync(MessageReceivedContext context)
+    {
+        var authorization = context.Request.Headers.Authorization.ToString();
+        if (!authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
+            || !context.HttpContext.RequestServices.GetRequiredService<ValidatedTokens>().TryGet(authorization[7..].Trim(), ProtectedResource.ResourceUrl(context.Request), out var entry))
+        {
+            return;
+        }
+
+        if (await context.HttpContext.RequestServices.GetRequiredService<RevokedGrants>().IsRevokedAsync(entry.GrantId))
+        {
+            context.Fail("The grant behind this token was revoked.");
+            return;
+        }
+
+        context.Principal = new System.Security.Claims.ClaimsPrincipal(entry.Identity);
+        context.Success();
     }
 
     private static async Task ValidatedAsync(TokenValidatedContext context)
@@ -74,10 +98,18 @@ internal static class OwnTokens
             return;
         }
 
+        var grantId = context.Principal?.FindFirst(GrantClaim)?.Value;
         var revoked = context.HttpContext.RequestServices.GetRequiredService<RevokedGrants>();
-        if (await revoked.IsRevokedAsync(context.Principal?.FindFirst(GrantClaim)?.Value))
+        if (await revoked.IsRevokedAsync(grantId))
         {
             context.Fail("The grant behind this token was revoked.");
+            return;
+        }
+
+        if (context.Principal?.Identity is System.Security.Claims.ClaimsIdentity identity)
+        {
+            context.HttpContext.RequestServices.GetRequiredService<ValidatedTokens>()
+                .Add(token.EncodedToken, new ValidatedTokens.Entry(identity, resource, grantId, token.ValidTo));
         }
     }
 }
