@@ -43,6 +43,34 @@ public sealed class EntraSignInTests
         }).Start();
     }
 
+    [Test]
+    public async Task A_user_of_a_tenant_that_is_not_allowed_gets_a_page_and_no_session()
+    {
+        await using var server = new LoopbackServer(TestRun.Azurite.ConnectionString, new Dictionary<string, string?>
+        {
+            ["Auth:Mode"] = "Entra",
+            ["AzureAd:Instance"] = _issuer.Instance,
+            ["AzureAd:TenantId"] = Tenant,
+            ["AzureAd:ClientId"] = ClientId,
+            ["AzureAd:ClientSecret"] = "stand-in-secret",
+            ["Auth:AllowedTenants:0"] = "0c0ffee0-0000-4000-8000-00000000beef",
+        }, services =>
+        {
+            services.Configure<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme, o => o.RequireHttpsMetadata = false);
+            services.Configure<OpenIdConnectOptions>(EntraSignIn.SchemeName, o => o.RequireHttpsMetadata = false);
+        }).Start();
+        using var http = server.CreateHttpClient();
+        var clientId = await OAuthRequests.RegisterAsync(http, "https://claude.ai/api/mcp/auth_callback");
+        using var browser = new SignInBrowser(new Uri(_issuer.Instance));
+
+        var failure = Assert.ThrowsAsync<InvalidOperationException>(() => browser.AuthorizeAsync(OAuthRequests.AuthorizeUrl(server.BaseAddress,
+            OAuthRequests.AuthorizeParameters(server.BaseAddress, clientId, "https://claude.ai/api/mcp/auth_callback", OAuthRequests.Pkce().Challenge)), "outsider"));
+
+        Assert.That(failure!.Message, Does.StartWith("The authorization server answered 400"));
+        Assert.That(browser.LastPage, Does.Contain("Sign-in did not complete"));
+        Assert.That(browser.Cookies.GetCookies(server.BaseAddress).Select(c => c.Name), Does.Not.Contain("mcp-user"));
+    }
+
     [TearDown]
     public void ShowErrors()
     {

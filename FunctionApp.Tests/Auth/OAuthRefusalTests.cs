@@ -215,6 +215,65 @@ public sealed class OAuthRefusalTests
         Assert.That(otherRedirect, Is.EqualTo(400));
     }
 
+    [TestCase("basic", TestName = "A confidential client redeems its code with client_secret_basic")]
+    [TestCase("post", TestName = "A confidential client redeems its code with client_secret_post")]
+    [TestCase("none", TestName = "A confidential client without its secret gets invalid_client")]
+    [TestCase("wrong", TestName = "A confidential client with a wrong secret gets invalid_client")]
+    public async Task Confidential_clients_authenticate_at_the_token_endpoint(string how)
+    {
+        using var registration = await _http.PostAsync("/register", new StringContent(
+            $$"""{"redirect_uris":["{{Callback}}"],"client_name":"Confidential","token_endpoint_auth_method":"client_secret_basic"}""",
+            System.Text.Encoding.UTF8, "application/json"));
+        var registered = System.Text.Json.JsonDocument.Parse(await registration.Content.ReadAsStringAsync()).RootElement;
+        var clientId = registered.GetProperty("client_id").GetString()!;
+        var secret = registered.GetProperty("client_secret").GetString()!;
+        var (verifier, challenge) = OAuthRequests.Pkce();
+        using var browser = new SignInBrowser();
+        var redirect = await browser.AuthorizeAsync(OAuthRequests.AuthorizeUrl(_server.BaseAddress,
+            OAuthRequests.AuthorizeParameters(_server.BaseAddress, clientId, Callback, challenge)), "confidential-" + how);
+        var form = new Dictionary<string, string>
+        {
+            ["grant_type"] = "authorization_code",
+            ["code"] = SignInBrowser.Parameters(redirect)["code"],
+            ["code_verifier"] = verifier,
+            ["redirect_uri"] = Callback,
+        };
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/token");
+        switch (how)
+        {
+            case "basic":
+                request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Basic",
+                    Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"{Uri.EscapeDataString(clientId)}:{Uri.EscapeDataString(secret)}")));
+                break;
+            case "post":
+                form["client_id"] = clientId;
+                form["client_secret"] = secret;
+                break;
+            case "wrong":
+                form["client_id"] = clientId;
+                form["client_secret"] = secret + "x";
+                break;
+            default:
+                form["client_id"] = clientId;
+                break;
+        }
+
+        request.Content = new FormUrlEncodedContent(form);
+        using var response = await _http.SendAsync(request);
+        var body = await response.Content.ReadAsStringAsync();
+
+        if (how is "basic" or "post")
+        {
+            Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), body);
+            Assert.That(body, Does.Contain("access_token"));
+        }
+        else
+        {
+            Assert.That((int)response.StatusCode, Is.InRange(400, 401), body);
+            Assert.That(body, Does.Contain("\"error\":\"invalid_client\""));
+        }
+    }
+
     private static IEnumerable<TestCaseData> ForeignTokens()
     {
         yield return new TestCaseData((Func<OAuthRefusalTests, string>)(t => t.Signed(t.Resource, TimeSpan.FromMinutes(-5)))).SetName("An expired access token gets 401");
