@@ -71,6 +71,32 @@ public sealed class RefreshAndRevocationTests
     }
 
     [Test]
+    public async Task The_same_client_signed_in_on_two_devices_keeps_both_refresh_tokens()
+    {
+        using var http = _server.CreateHttpClient();
+        var clientId = await OAuthRequests.RegisterAsync(http, Callback, "Two devices");
+        var first = await DeviceAsync(http, clientId, "two-devices-user");
+        var second = await DeviceAsync(http, clientId, "two-devices-user");
+
+        var (firstRefreshed, _) = await OAuthRequests.RefreshAsync(http, clientId, Refresh(first));
+        var (secondRefreshed, _) = await OAuthRequests.RefreshAsync(http, clientId, Refresh(second));
+
+        Assert.That(firstRefreshed, Is.EqualTo(200));
+        Assert.That(secondRefreshed, Is.EqualTo(200));
+    }
+
+    private async Task<JsonElement> DeviceAsync(HttpClient http, string clientId, string user)
+    {
+        var (verifier, challenge) = OAuthRequests.Pkce();
+        using var browser = new SignInBrowser();
+        var redirect = await browser.AuthorizeAsync(OAuthRequests.AuthorizeUrl(_server.BaseAddress,
+            OAuthRequests.AuthorizeParameters(_server.BaseAddress, clientId, Callback, challenge)), user);
+        var (status, tokens) = await OAuthRequests.ExchangeAsync(http, clientId, SignInBrowser.Parameters(redirect)["code"], verifier, Callback, _server.BaseAddress);
+        Assert.That(status, Is.EqualTo(200), tokens.ToString());
+        return tokens;
+    }
+
+    [Test]
     public async Task Reusing_a_redeemed_refresh_token_after_the_grace_revokes_the_whole_grant()
     {
         var (http, clientId, tokens) = await SignInAsync(_strict, "replay-user");

@@ -81,14 +81,14 @@ internal static class AuthorizeEndpoint
             }
         }
 
-        object? grant = null;
-        await foreach (var candidate in grants.FindAsync(subject, await clients.GetIdAsync(client), Statuses.Valid, AuthorizationTypes.Permanent, [.. scopes], context.RequestAborted))
+        var remembered = false;
+        await foreach (var _ in grants.FindAsync(subject, await clients.GetIdAsync(client), Statuses.Valid, AuthorizationTypes.Permanent, [.. scopes], context.RequestAborted))
         {
-            grant = candidate;
+            remembered = true;
             break;
         }
 
-        if (decision != "allow" && (grant is null || request.HasPromptValue(PromptValues.Consent)))
+        if (decision != "allow" && (!remembered || request.HasPromptValue(PromptValues.Consent)))
         {
             if (request.HasPromptValue(PromptValues.None))
             {
@@ -106,7 +106,9 @@ internal static class AuthorizeEndpoint
             .SetClaim(Claims.Name, userName)
             .SetScopes([.. scopes, Scopes.OfflineAccess])
             .SetResources(ProtectedResource.ResourceUrl(context.Request));
-        grant ??= await grants.CreateAsync(identity, subject, (await clients.GetIdAsync(client))!, AuthorizationTypes.Permanent, [.. scopes], context.RequestAborted);
+        // Every sign-in is a grant of its own, even when consent was remembered: the same client on two devices (one
+        // Claude client id for all of a user's Claude apps) must not share a grant's one current refresh token.
+        var grant = await grants.CreateAsync(identity, subject, (await clients.GetIdAsync(client))!, AuthorizationTypes.Permanent, [.. scopes], context.RequestAborted);
         identity.SetAuthorizationId(await grants.GetIdAsync(grant, context.RequestAborted));
         identity.SetDestinations(claim => claim.Type is Claims.Subject or Claims.Name ? [Destinations.AccessToken] : []);
         await context.SignInAsync(OpenIddictServerAspNetCoreDefaults.AuthenticationScheme, new ClaimsPrincipal(identity));
