@@ -174,6 +174,8 @@ public sealed class RefreshAndRevocationTests
         Assert.That(afterForeign, Is.EqualTo(200), "another client cannot revoke this client's token");
         Assert.That(own.StatusCode, Is.EqualTo(HttpStatusCode.OK));
         Assert.That(afterOwn, Is.EqualTo(400));
+        Assert.That(await OAuthRequests.CallMcpAsync(http, renewed.GetProperty("access_token").GetString()!), Is.EqualTo(HttpStatusCode.Unauthorized),
+            "revoking the refresh token signs the grant out, its access tokens too");
     }
 
     private static string Refresh(JsonElement tokens) => tokens.GetProperty("refresh_token").GetString()!;

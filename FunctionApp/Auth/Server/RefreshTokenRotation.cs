@@ -116,3 +116,30 @@ internal sealed class RevokeReplayedGrants(IOpenIddictTokenManager tokens, OAuth
         await grants.RevokeByIdAsync(context.AuthorizationId, context.CancellationToken);
     }
 }
+
+/// <summary>
+/// A client that revokes its refresh token at <c>/revoke</c> is signing out: the whole grant ends, its other tokens
+/// and its access tokens with it (RFC 7009 lets a server do so, and a lone access token should not outlive a logout).
+/// </summary>
+internal sealed class RevokeGrantOnSignOut(IOpenIddictTokenManager tokens, OAuthGrantStore grants, RevokedGrants revoked)
+    : IOpenIddictServerHandler<OpenIddictServerEvents.HandleRevocationRequestContext>
+{
+    public static OpenIddictServerHandlerDescriptor Descriptor { get; } =
+        OpenIddictServerHandlerDescriptor.CreateBuilder<OpenIddictServerEvents.HandleRevocationRequestContext>()
+            .UseScopedHandler<RevokeGrantOnSignOut>()
+            .SetOrder(OpenIddictServerHandlers.Revocation.RevokeToken.Descriptor.Order + 1)
+            .Build();
+
+    public async ValueTask HandleAsync(OpenIddictServerEvents.HandleRevocationRequestContext context)
+    {
+        if (context.IsRejected || context.GenericTokenPrincipal?.HasTokenType(TokenTypeIdentifiers.RefreshToken) != true
+            || context.GenericTokenPrincipal.GetAuthorizationId() is not { } grantId)
+        {
+            return;
+        }
+
+        await revoked.AddAsync(grantId, context.CancellationToken);
+        await grants.RevokeByIdAsync(grantId, context.CancellationToken);
+        await tokens.RevokeByAuthorizationIdAsync(grantId, context.CancellationToken);
+    }
+}

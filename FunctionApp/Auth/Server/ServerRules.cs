@@ -19,6 +19,7 @@ internal static class ServerRules
     {
         server.AddEventHandler(RefreshTokenRotation.Descriptor);
         server.AddEventHandler(RevokeReplayedGrants.Descriptor);
+        server.AddEventHandler(RevokeGrantOnSignOut.Descriptor);
         server.AddEventHandler<OpenIddictServerEvents.ValidateTokenRequestContext>(handler => handler
             .UseInlineHandler(context =>
             {
