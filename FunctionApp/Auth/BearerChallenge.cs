@@ -17,25 +17,24 @@ internal sealed class BearerChallenge(IOptionsMonitor<AuthenticationSchemeOption
 
     protected override Task<AuthenticateResult> HandleAuthenticateAsync() => Task.FromResult(AuthenticateResult.NoResult());
 
-    protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
-    {
-        Response.StatusCode = StatusCodes.Status401Unauthorized;
-        if (Request.Headers.ContainsKey(HeaderNames.Authorization))
-        {
-            ProtectedResource.AddChallenge(Response, "invalid_token");
-            await Response.WriteAsJsonAsync(new
-            {
-                error = "invalid_token",
-                error_description = "The access token is not valid here: it is expired, malformed, signed by an issuer this server does not trust, or meant for another audience.",
-            });
-            return;
-        }
+    protected override Task HandleChallengeAsync(AuthenticationProperties properties) =>
+        WriteAsync(Response,
+            "The access token is not valid here: it is expired, malformed, signed by an issuer this server does not trust, or meant for another audience.",
+            "Sign in: this server needs an access token (see the resource_metadata in WWW-Authenticate).");
 
-        ProtectedResource.AddChallenge(Response);
-        await Response.WriteAsJsonAsync(new
+    /// <summary>
+    /// The 401 every sign-in scheme gives: <c>invalid_token</c> with <paramref name="refused"/> when the request carried
+    /// a token, otherwise <c>unauthorized</c> with <paramref name="missing"/>; both with the resource's challenge.
+    /// </summary>
+    public static Task WriteAsync(HttpResponse response, string refused, string missing)
+    {
+        response.StatusCode = StatusCodes.Status401Unauthorized;
+        var hasToken = response.HttpContext.Request.Headers.ContainsKey(HeaderNames.Authorization);
+        ProtectedResource.AddChallenge(response, hasToken ? "invalid_token" : null);
+        return response.WriteAsJsonAsync(new
         {
-            error = "unauthorized",
-            error_description = "Sign in: this server needs an access token (see the resource_metadata in WWW-Authenticate).",
+            error = hasToken ? "invalid_token" : "unauthorized",
+            error_description = hasToken ? refused : missing,
         });
     }
 }

@@ -59,26 +59,9 @@ internal sealed class LocalDeveloper(IOptionsMonitor<AuthenticationSchemeOptions
         return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName)));
     }
 
-    protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
-    {
-        Response.StatusCode = StatusCodes.Status401Unauthorized;
-        if (Request.Headers.ContainsKey(HeaderNames.Authorization))
-        {
-            // A presented token is never ignored in favour of the local developer: it is refused.
-            ProtectedResource.AddChallenge(Response, "invalid_token");
-            await Response.WriteAsJsonAsync(new
-            {
-                error = "invalid_token",
-                error_description = "This server cannot validate the presented token: configure AzureAd, or send the request without one.",
-            });
-            return;
-        }
-
-        ProtectedResource.AddChallenge(Response);
-        await Response.WriteAsJsonAsync(new
-        {
-            error = "unauthorized",
-            error_description = "The local developer sign-in only accepts requests from this machine (loopback).",
-        });
-    }
+    // A presented token is never ignored in favour of the local developer: it is refused.
+    protected override Task HandleChallengeAsync(AuthenticationProperties properties) =>
+        BearerChallenge.WriteAsync(Response,
+            "This server cannot validate the presented token: configure AzureAd, or send the request without one.",
+            "The local developer sign-in only accepts requests from this machine (loopback).");
 }

@@ -30,20 +30,7 @@ internal sealed class ToolScopeStepUp(RequestDelegate next, IOptions<McpServerOp
     private async Task CheckAsync(HttpContext context)
     {
         var request = context.Request;
-        request.EnableBuffering();
-        JsonNode? body;
-        try
-        {
-            body = await JsonNode.ParseAsync(request.Body, cancellationToken: context.RequestAborted);
-        }
-        catch (JsonException)
-        {
-            body = null;
-        }
-        finally
-        {
-            request.Body.Position = 0;
-        }
+        var body = await JsonRpcMessages.PeekBodyAsync(request, context.RequestAborted);
 
         foreach (var message in body is JsonArray batch ? batch.OfType<JsonObject>() : body is JsonObject single ? [single] : [])
         {

@@ -41,20 +41,7 @@ internal sealed class McpRequestRules(RequestDelegate next)
     private async Task RefuseUnknownPerRequestVersionAsync(HttpContext context, string requestedVersion)
     {
         var request = context.Request;
-        request.EnableBuffering();
-        JsonNode? body;
-        try
-        {
-            body = await JsonNode.ParseAsync(request.Body, cancellationToken: context.RequestAborted);
-        }
-        catch (JsonException)
-        {
-            body = null;
-        }
-        finally
-        {
-            request.Body.Position = 0;
-        }
+        var body = await JsonRpcMessages.PeekBodyAsync(request, context.RequestAborted);
 
         if (body is not JsonObject message
             || message["params"] is not JsonObject parameters

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Threading.RateLimiting;
+using McpFunctions.Hosting;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.WebUtilities;
 using OpenIddict.Abstractions;
@@ -164,21 +165,15 @@ internal static class RegistrationEndpoint
     public static ValueTask OnRejectedAsync(Microsoft.AspNetCore.RateLimiting.OnRejectedContext rejected, CancellationToken cancellationToken)
     {
         var response = rejected.HttpContext.Response;
-        response.StatusCode = StatusCodes.Status429TooManyRequests;
         response.Headers.RetryAfter = rejected.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter)
             ? ((int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture)
             : "60";
-        return new ValueTask(response.WriteAsJsonAsync(
-            new RegistrationError("too_many_requests", "Too many registrations from this address; retry after the time in Retry-After."),
-            RegistrationJson.Default.RegistrationError, contentType: null, cancellationToken));
+        return new ValueTask(ErrorResponses.WriteAsync(rejected.HttpContext, StatusCodes.Status429TooManyRequests,
+            "too_many_requests", "Too many registrations from this address; retry after the time in Retry-After."));
     }
 
-    private static Task WriteErrorAsync(HttpContext context, string error, string description)
-    {
-        context.Response.StatusCode = StatusCodes.Status400BadRequest;
-        context.Response.Headers.CacheControl = "no-store";
-        return context.Response.WriteAsJsonAsync(new RegistrationError(error, description), RegistrationJson.Default.RegistrationError, contentType: null, context.RequestAborted);
-    }
+    private static Task WriteErrorAsync(HttpContext context, string error, string description) =>
+        ErrorResponses.WriteAsync(context, StatusCodes.Status400BadRequest, error, description);
 }
 
 /// <summary>The registration request's fields this server reads (RFC 7591 section 2); others are ignored.</summary>
@@ -209,10 +204,7 @@ internal sealed record RegisteredClient
     [JsonPropertyName("scope")] public string? Scope { get; init; }
 }
 
-internal sealed record RegistrationError([property: JsonPropertyName("error")] string Error, [property: JsonPropertyName("error_description")] string ErrorDescription);
-
 [JsonSerializable(typeof(ClientRegistration))]
 [JsonSerializable(typeof(RegisteredClient))]
-[JsonSerializable(typeof(RegistrationError))]
 [JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 internal sealed partial class RegistrationJson : JsonSerializerContext;
