@@ -48,7 +48,7 @@ internal static class ProtectedResource
             Resource = ResourceUrl(context.Request),
             // This app's own authorization server has this origin as its issuer (OpenIddict writes it as an absolute URI).
             AuthorizationServers = settings.AuthorizationServers.Length > 0 ? [.. settings.AuthorizationServers]
-                : ownServer ? [new Uri(Origin(context.Request)).AbsoluteUri]
+                : ownServer ? [Issuer(context.Request)]
                 : [],
             BearerMethodsSupported = ["header"],
             ScopesSupported = [.. McpScopes.All],
@@ -58,5 +58,9 @@ internal static class ProtectedResource
         return context.Response.WriteAsJsonAsync(metadata, McpJsonUtilities.DefaultOptions.GetTypeInfo(typeof(ProtectedResourceMetadata)), contentType: null, context.RequestAborted);
     }
 
-    private static string Origin(HttpRequest request) => $"{request.Scheme}://{request.Host.ToUriComponent()}{request.PathBase}";
+    /// <summary>This server as the client reached it: scheme, host and path base.</summary>
+    public static string Origin(HttpRequest request) => $"{request.Scheme}://{request.Host.ToUriComponent()}{request.PathBase}";
+
+    /// <summary>The issuer of this app's own authorization server: the origin as an absolute URI, as OpenIddict writes it.</summary>
+    public static string Issuer(HttpRequest request) => new Uri(Origin(request)).AbsoluteUri;
 }

@@ -77,17 +77,10 @@ internal static class AccountPage
             return;
         }
 
-        await Disconnect(services, grant, context.RequestAborted);
+        await services.GetRequiredService<GrantRevocation>().RevokeAsync(grant.Id, tokensRevokedByOpenIddict: false, context.RequestAborted);
         context.Response.Redirect(Path);
     }
 
-    /// <summary>Revokes a grant everywhere: its row, its codes and refresh tokens, and (through the revoked list) its access tokens.</summary>
-    public static async Task Disconnect(IServiceProvider services, OAuthGrant grant, CancellationToken cancellationToken)
-    {
-        await services.GetRequiredService<RevokedGrants>().AddAsync(grant.Id, cancellationToken);
-        await services.GetRequiredService<IOpenIddictTokenManager>().RevokeByAuthorizationIdAsync(grant.Id, cancellationToken);
-        await services.GetRequiredService<OAuthGrantStore>().RevokeByIdAsync(grant.Id, cancellationToken);
-    }
 
     private static async Task<string?> SubjectAsync(HttpContext context) => (await UserSignIn.UserAsync(context))?.Id;
 }

@@ -34,6 +34,7 @@ internal static class AuthorizationServer
         services.AddSingleton<SigningKeyRing>();
         services.AddSingleton<RevokedGrants>();
         services.AddSingleton<ValidatedTokens>();
+        services.AddSingleton<GrantRevocation>();
         services.AddSingleton<OAuthGrantStore>();
         services.AddSingleton<ClientMetadataDocuments>();
         services.AddSingleton<OAuthClientUse>();

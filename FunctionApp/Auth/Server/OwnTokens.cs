@@ -63,9 +63,9 @@ internal static class OwnTokens
     /// </summary>
     private static async Task FromCacheAsync(MessageReceivedContext context)
     {
-        var authorization = context.Request.Headers.Authorization.ToString();
-        if (!authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
-            || !context.HttpContext.RequestServices.GetRequiredService<ValidatedTokens>().TryGet(authorization[7..].Trim(), ProtectedResource.ResourceUrl(context.Request), out var entry))
+        // Keyed by the header as sent, so a hit costs no copy of the token.
+        if (!context.HttpContext.RequestServices.GetRequiredService<ValidatedTokens>()
+                .TryGet(context.Request.Headers.Authorization.ToString(), ProtectedResource.ResourceUrl(context.Request), out var entry))
         {
             return;
         }
@@ -84,7 +84,7 @@ internal static class OwnTokens
     {
         var request = context.Request;
         var token = context.SecurityToken as JsonWebToken;
-        var issuer = new Uri($"{request.Scheme}://{request.Host.ToUriComponent()}{request.PathBase}").AbsoluteUri;
+        var issuer = ProtectedResource.Issuer(request);
         var resource = ProtectedResource.ResourceUrl(request);
         if (token is null || token.Issuer != issuer)
         {
@@ -109,7 +109,7 @@ internal static class OwnTokens
         if (context.Principal?.Identity is System.Security.Claims.ClaimsIdentity identity)
         {
             context.HttpContext.RequestServices.GetRequiredService<ValidatedTokens>()
-                .Add(token.EncodedToken, new ValidatedTokens.Entry(identity, resource, grantId, token.ValidTo));
+                .Add(request.Headers.Authorization.ToString(), new ValidatedTokens.Entry(identity, resource, grantId, token.ValidTo));
         }
     }
 }

@@ -83,9 +83,9 @@ internal sealed class RefreshTokenRotation(OAuthGrantStore grants, IOpenIddictTo
 
 /// <summary>
 /// A code or refresh token presented again after it was redeemed (beyond the refresh grace) revokes its whole grant:
-/// OpenIddict revokes the grant's tokens, and this revokes the grant and lists it in <see cref="RevokedGrants"/>.
+/// OpenIddict revokes the grant's tokens, and <see cref="GrantRevocation"/> the grant and its access tokens.
 /// </summary>
-internal sealed class RevokeReplayedGrants(IOpenIddictTokenManager tokens, OAuthGrantStore grants, RevokedGrants revoked, IOptionsMonitor<OpenIddictServerOptions> options, TimeProvider time, ILogger<RevokeReplayedGrants> logger)
+internal sealed class RevokeReplayedGrants(IOpenIddictTokenManager tokens, GrantRevocation revocation, IOptionsMonitor<OpenIddictServerOptions> options, TimeProvider time, ILogger<RevokeReplayedGrants> logger)
     : IOpenIddictServerHandler<OpenIddictServerEvents.ValidateTokenContext>
 {
     public static OpenIddictServerHandlerDescriptor Descriptor { get; } =
@@ -112,8 +112,7 @@ internal sealed class RevokeReplayedGrants(IOpenIddictTokenManager tokens, OAuth
         }
 
         logger.LogWarning("A redeemed token of grant {GrantId} was presented again; the grant is revoked", context.AuthorizationId);
-        await revoked.AddAsync(context.AuthorizationId, context.CancellationToken);
-        await grants.RevokeByIdAsync(context.AuthorizationId, context.CancellationToken);
+        await revocation.RevokeAsync(context.AuthorizationId, tokensRevokedByOpenIddict: true, context.CancellationToken);
     }
 }
 
@@ -121,7 +120,7 @@ internal sealed class RevokeReplayedGrants(IOpenIddictTokenManager tokens, OAuth
 /// A client that revokes its refresh token at <c>/revoke</c> is signing out: the whole grant ends, its other tokens
 /// and its access tokens with it (RFC 7009 lets a server do so, and a lone access token should not outlive a logout).
 /// </summary>
-internal sealed class RevokeGrantOnSignOut(IOpenIddictTokenManager tokens, OAuthGrantStore grants, RevokedGrants revoked)
+internal sealed class RevokeGrantOnSignOut(GrantRevocation revocation)
     : IOpenIddictServerHandler<OpenIddictServerEvents.HandleRevocationRequestContext>
 {
     public static OpenIddictServerHandlerDescriptor Descriptor { get; } =
@@ -138,8 +137,6 @@ internal sealed class RevokeGrantOnSignOut(IOpenIddictTokenManager tokens, OAuth
             return;
         }
 
-        await revoked.AddAsync(grantId, context.CancellationToken);
-        await grants.RevokeByIdAsync(grantId, context.CancellationToken);
-        await tokens.RevokeByAuthorizationIdAsync(grantId, context.CancellationToken);
+        await revocation.RevokeAsync(grantId, tokensRevokedByOpenIddict: false, context.CancellationToken);
     }
 }

@@ -37,7 +37,6 @@ internal static class ServerRules
             .UseInlineHandler(context =>
             {
                 var request = context.Transaction.GetHttpRequest()!;
-                var origin = $"{request.Scheme}://{request.Host.ToUriComponent()}{request.PathBase}";
                 // Public clients authenticate with nothing (PKCE binds their codes); key-based client assertions are not offered.
                 foreach (var methods in new[] { context.TokenEndpointAuthenticationMethods, context.RevocationEndpointAuthenticationMethods })
                 {
@@ -45,7 +44,7 @@ internal static class ServerRules
                     methods.Add(ClientAuthenticationMethods.None);
                 }
 
-                context.Metadata["registration_endpoint"] = origin + AuthorizationServer.RegisterPath;
+                context.Metadata["registration_endpoint"] = ProtectedResource.Origin(request) + AuthorizationServer.RegisterPath;
                 context.Metadata["client_id_metadata_document_supported"] = true;
                 return ValueTask.CompletedTask;
             })

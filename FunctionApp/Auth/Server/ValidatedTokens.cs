@@ -4,7 +4,8 @@ using System.Security.Claims;
 namespace McpFunctions.Auth.Server;
 
 /// <summary>
-/// Access tokens this instance has fully validated, with the identity they gave, until they expire: at most
+/// Access tokens this instance has fully validated (keyed by the <c>Authorization</c> header that carried them), with
+/// the identity they gave, until they expire: at most
 /// <see cref="Capacity"/> of them. Only <see cref="OwnTokens"/> adds entries, after every check has passed.
 /// </summary>
 /// <remarks>
