@@ -11,13 +11,15 @@ namespace McpFunctions.Tests.Auth;
 public sealed class OAuthSweeperTests
 {
     [Test]
-    public async Task Expired_codes_tokens_registrations_documents_and_revoked_or_stale_grants_are_removed_and_live_ones_kept()
+    public async Task Expired_codes_tokens_registrations_documents_cache_entries_and_revoked_or_stale_grants_are_removed_and_live_ones_kept()
     {
         var prefix = "sweep" + Guid.NewGuid().ToString("N")[..8];
         await using var server = new LoopbackServer(TestRun.Azurite.ConnectionString, new Dictionary<string, string?>
         {
             ["Auth:Mode"] = "LocalSignIn",
             ["Storage:TablePrefix"] = prefix,
+            ["DownstreamApi:BaseUrl"] = "https://graph.example/v1.0/",
+            ["DownstreamApi:Scopes:0"] = "User.Read",
         }).Start();
         var tables = new TableServiceClient(TestRun.Azurite.ConnectionString);
         var now = DateTimeOffset.UtcNow;
@@ -31,14 +33,16 @@ public sealed class OAuthSweeperTests
         await AddAsync(tables, prefix + StorageNames.OAuthGrants,
             ("u", "stale", new() { ["Status"] = "valid", ["LastUsedAt"] = now.AddDays(-40) }),
             ("u", "used", new() { ["Status"] = "valid", ["LastUsedAt"] = now.AddDays(-5) }));
+        await AddAsync(tables, prefix + StorageNames.TokenCache, ("expired-entry", "", new() { ["ExpiresAt"] = now.AddMinutes(-1) }), ("live-entry", "", new() { ["ExpiresAt"] = now.AddDays(29) }));
 
         var removed = await server.Services.GetRequiredService<OAuthSweeper>().SweepOnceAsync(CancellationToken.None);
 
-        Assert.That(removed, Is.EqualTo(5));
+        Assert.That(removed, Is.EqualTo(6));
         Assert.That(await KeysAsync(tables, prefix + StorageNames.OAuthTokens), Is.EqualTo(new[] { "g.live" }));
         Assert.That(await KeysAsync(tables, prefix + StorageNames.OAuthTokenReferences), Is.EqualTo(new[] { "live-ref" }));
         Assert.That(await KeysAsync(tables, prefix + StorageNames.OAuthClients), Is.EquivalentTo(new[] { "fresh-document", "in-use" }));
         Assert.That(await KeysAsync(tables, prefix + StorageNames.OAuthGrants), Is.EqualTo(new[] { "used" }));
+        Assert.That(await KeysAsync(tables, prefix + StorageNames.TokenCache), Is.EqualTo(new[] { "live-entry" }));
     }
 
     private static async Task AddAsync(TableServiceClient tables, string name, params (string Partition, string Row, Dictionary<string, object> Values)[] rows)

@@ -1,4 +1,5 @@
 using McpFunctions.Auth.Clients;
+using McpFunctions.Auth.Downstream;
 using McpFunctions.Auth.Server;
 using McpFunctions.Hosting;
 using Microsoft.AspNetCore.Authentication;
@@ -16,6 +17,9 @@ internal static class AuthExtensions
         var options = Read(configuration);
         services.AddValidatedOptions<AuthOptions, AuthOptionsValidator>(configuration, AuthOptions.SectionName);
         services.AddSingleton<RelayedUser.Secret>();
+        services.AddValidatedOptions<DownstreamApiOptions, DownstreamApiOptionsValidator>(configuration, DownstreamApiOptions.SectionName);
+        services.AddHttpClient<DownstreamApi>();
+        var downstream = configuration.GetSection(DownstreamApiOptions.SectionName).Get<DownstreamApiOptions>() ?? new DownstreamApiOptions();
 
         var mode = options.EffectiveMode(environment);
         if (mode != AuthMode.Entra && !environment.IsDevelopment())
@@ -48,9 +52,10 @@ internal static class AuthExtensions
             })
             .AddScheme<AuthenticationSchemeOptions, RelayedUser>(RelayedUser.SchemeName, null)
             .AddScheme<AuthenticationSchemeOptions, BearerChallenge>(BearerChallenge.SchemeName, o => o.ForwardDefaultSelector = RelayedUser.SelectFor);
+        Microsoft.Identity.Web.MicrosoftIdentityWebApiAuthenticationBuilder? entraTokens = null;
         if (entra)
         {
-            authentication.AddEntraTokens(configuration, options, defaultScheme == EntraTokens.SchemeName ? schemes.Select : null);
+            entraTokens = authentication.AddEntraTokens(configuration, options, defaultScheme == EntraTokens.SchemeName ? schemes.Select : null);
         }
 
         if (mode == AuthMode.LocalDeveloper)
@@ -66,7 +71,11 @@ internal static class AuthExtensions
             authentication.AddUserSignIn(requireHttps, localSignIn: !entraSignIn);
             if (entraSignIn)
             {
-                authentication.AddEntraSignIn(configuration, options, requireHttps);
+                var signIn = authentication.AddEntraSignIn(configuration, options, requireHttps);
+                if (downstream.IsConfigured)
+                {
+                    DownstreamTokens.Enable(signIn, entraTokens, downstream, options, environment);
+                }
             }
 
             services.AddSingleton<IAuthenticationSchemeProvider, OAuthPathSchemes>();
@@ -84,6 +93,11 @@ internal static class AuthExtensions
             // One policy per scope, named after it ([RequiresScope] names the policy).
             policies.AddPolicy(scope, policy => policy.RequireAuthenticatedUser().RequireAssertion(context => McpScopes.IsHeldBy(context.User, scope)));
         }
+
+        // Tools that call the downstream API as the user: only when tokens for it can be had, and only for Entra users.
+        var downstreamCalls = entraSignIn && downstream.IsConfigured;
+        policies.AddPolicy(DownstreamTokens.CallerPolicy, policy => policy.RequireAuthenticatedUser()
+            .RequireAssertion(context => downstreamCalls && DownstreamTokens.IsEntraUser(context.User)));
 
         return services;
     }

@@ -21,7 +21,7 @@ internal static class EntraTokens
         !string.IsNullOrWhiteSpace(configuration[$"{SectionName}:ClientId"]);
 
     /// <summary>Adds the Entra scheme; when it is the default scheme, <paramref name="forwardSelector"/> hands other kinds of request on (<see cref="BearerSchemes.Select"/>).</summary>
-    public static void AddEntraTokens(this AuthenticationBuilder authentication, IConfiguration configuration, AuthOptions options, Func<HttpContext, string?>? forwardSelector)
+    public static MicrosoftIdentityWebApiAuthenticationBuilder AddEntraTokens(this AuthenticationBuilder authentication, IConfiguration configuration, AuthOptions options, Func<HttpContext, string?>? forwardSelector)
     {
         var section = configuration.GetSection(SectionName);
         var instance = (section["Instance"] ?? "https://login.microsoftonline.com/").TrimEnd('/') + "/";
@@ -32,7 +32,7 @@ internal static class EntraTokens
                 $"{SectionName}:ClientId is set, but no tenant is allowed: set {SectionName}:TenantId or {AuthOptions.SectionName}:AllowedTenants.");
         }
 
-        authentication.AddMicrosoftIdentityWebApi(
+        return authentication.AddMicrosoftIdentityWebApi(
             jwt =>
             {
                 jwt.ForwardDefaultSelector = forwardSelector ?? RelayedUser.SelectFor;

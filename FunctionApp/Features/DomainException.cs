@@ -15,3 +15,6 @@ internal sealed class NotFoundException(string message) : DomainException(messag
 
 /// <summary>The item kept changing under concurrent writers, past the retries; the caller can simply try again.</summary>
 internal sealed class ConflictException(string message) : DomainException(message);
+
+/// <summary>A service the feature depends on refused or failed; the message says whether to retry or to sign in again.</summary>
+internal sealed class DependencyException(string message) : DomainException(message);

@@ -4,6 +4,7 @@ using McpFunctions.Features.Files;
 using McpFunctions.Features.Identity;
 using McpFunctions.Features.Notes;
 using McpFunctions.Features.Preferences;
+using McpFunctions.Features.Profile;
 using McpFunctions.Features.Session;
 
 namespace McpFunctions.Features;
@@ -31,6 +32,7 @@ internal static class FeatureExtensions
         PreferencesJson.Default,
         SessionJson.Default,
         IdentityJson.Default,
+        ProfileJson.Default,
         CalculatorJson.Default);
 
     /// <summary>The tools, prompts and resources in this assembly, and the protocol handlers the features answer.</summary>

@@ -38,4 +38,7 @@ internal static class StorageNames
 
     /// <summary>Grants revoked recently, which every instance reads to refuse their access tokens.</summary>
     public const string OAuthRevocations = "oauthrevoked";
+
+    /// <summary>Microsoft.Identity.Web's token cache: each Entra user's tokens for the downstream API, encrypted.</summary>
+    public const string TokenCache = "tokencache";
 }

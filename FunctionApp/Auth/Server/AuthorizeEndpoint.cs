@@ -44,7 +44,7 @@ internal static class AuthorizeEndpoint
             return;
         }
 
-        if (await UserSignIn.UserAsync(context) is not var (subject, userName))
+        if (await UserSignIn.UserAsync(context) is not var (subject, userName, homeAccount))
         {
             if (request.HasPromptValue(PromptValues.None))
             {
@@ -106,11 +106,12 @@ internal static class AuthorizeEndpoint
             .SetClaim(Claims.Name, userName)
             .SetScopes([.. scopes, Scopes.OfflineAccess])
             .SetResources(ProtectedResource.ResourceUrl(context.Request));
+        identity.AddClaims(homeAccount);
         // Every sign-in is a grant of its own, even when consent was remembered: the same client on two devices (one
         // Claude client id for all of a user's Claude apps) must not share a grant's one current refresh token.
         var grant = await grants.CreateAsync(identity, subject, (await clients.GetIdAsync(client))!, AuthorizationTypes.Permanent, [.. scopes], context.RequestAborted);
         identity.SetAuthorizationId(await grants.GetIdAsync(grant, context.RequestAborted));
-        identity.SetDestinations(claim => claim.Type is Claims.Subject or Claims.Name ? [Destinations.AccessToken] : []);
+        identity.SetDestinations(TokenEndpoint.AccessTokenDestinations);
         await context.SignInAsync(OpenIddictServerAspNetCoreDefaults.AuthenticationScheme, new ClaimsPrincipal(identity));
     }
 

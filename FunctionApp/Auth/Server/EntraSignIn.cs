@@ -28,11 +28,11 @@ internal static class EntraSignIn
             && (!string.IsNullOrEmpty(section["ClientSecret"]) || ManagedIdentityClientId(section) is not null);
     }
 
-    public static void AddEntraSignIn(this AuthenticationBuilder authentication, IConfiguration configuration, AuthOptions options, bool requireHttps)
+    public static MicrosoftIdentityWebAppAuthenticationBuilder AddEntraSignIn(this AuthenticationBuilder authentication, IConfiguration configuration, AuthOptions options, bool requireHttps)
     {
         var section = configuration.GetSection(EntraTokens.SectionName);
         var tenants = options.AllowedTenants.Length > 0 ? options.AllowedTenants : [section["TenantId"]!];
-        authentication.AddMicrosoftIdentityWebApp(
+        var builder = authentication.AddMicrosoftIdentityWebApp(
             identity =>
             {
                 section.Bind(identity);
@@ -45,7 +45,8 @@ internal static class EntraSignIn
                     await codeReceived(context);
                     // Deployed, the app proves itself to Entra with its managed identity (a federated credential), so
                     // no secret exists; the code is redeemed with that assertion (Microsoft.Identity.Web obtains it).
-                    if (string.IsNullOrEmpty(context.Options.ClientSecret) && ManagedIdentityClientId(section) is { } managedIdentity
+                    // With a downstream API, Microsoft.Identity.Web has already redeemed the code with that credential.
+                    if (!context.HandledCodeRedemption && string.IsNullOrEmpty(context.Options.ClientSecret) && ManagedIdentityClientId(section) is { } managedIdentity
                         && context.TokenEndpointRequest is { } request)
                     {
                         var assertion = new ManagedIdentityClientAssertion(managedIdentity);
@@ -104,6 +105,8 @@ internal static class EntraSignIn
         {
             throw new StartupConfigurationException($"Entra sign-in needs {EntraTokens.SectionName}:TenantId or {AuthOptions.SectionName}:AllowedTenants.");
         }
+
+        return builder;
     }
 
     /// <summary>The user-assigned managed identity named by a <c>SignedAssertionFromManagedIdentity</c> credential, or null.</summary>

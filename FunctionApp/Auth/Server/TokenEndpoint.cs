@@ -32,7 +32,14 @@ internal static class TokenEndpoint
         }
 
         var identity = new ClaimsIdentity(result.Principal.Claims, Microsoft.IdentityModel.Tokens.TokenValidationParameters.DefaultAuthenticationType, Claims.Name, Claims.Role);
-        identity.SetDestinations(claim => claim.Type is Claims.Subject or Claims.Name ? [Destinations.AccessToken] : []);
+        identity.SetDestinations(AccessTokenDestinations);
         await context.SignInAsync(OpenIddictServerAspNetCoreDefaults.AuthenticationScheme, new ClaimsPrincipal(identity));
     }
+
+    /// <summary>
+    /// What our access tokens say of the user: the subject and name, and the Entra account's home ids when the user
+    /// signed in with Entra (for the downstream API's token cache). Codes and refresh tokens keep every claim.
+    /// </summary>
+    public static IEnumerable<string> AccessTokenDestinations(Claim claim) =>
+        claim.Type is Claims.Subject or Claims.Name || Downstream.DownstreamTokens.IsHomeAccountClaim(claim.Type) ? [Destinations.AccessToken] : [];
 }

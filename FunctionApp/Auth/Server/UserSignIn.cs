@@ -65,8 +65,11 @@ internal static class UserSignIn
     public static Task ChallengeAsync(HttpContext context, string returnUrl) =>
         context.ChallengeAsync(context.RequestServices.GetRequiredService<AuthorizationServerState>().SignInScheme, new AuthenticationProperties { RedirectUri = returnUrl });
 
-    /// <summary>The signed-in user's id, as <see cref="Caller"/> keys data (Entra: <c>{tid}.{oid}</c>), or null.</summary>
-    public static async Task<(string Id, string Name)?> UserAsync(HttpContext context)
+    /// <summary>
+    /// The signed-in user's id, as <see cref="Caller"/> keys data (Entra: <c>{tid}.{oid}</c>), their name, and the
+    /// claims our tokens carry for a downstream API (<see cref="Downstream.DownstreamTokens.HomeAccountClaims"/>); or null.
+    /// </summary>
+    public static async Task<(string Id, string Name, Claim[] HomeAccount)?> UserAsync(HttpContext context)
     {
         var result = await context.AuthenticateAsync(Scheme);
         if (!result.Succeeded)
@@ -75,7 +78,7 @@ internal static class UserSignIn
         }
 
         var caller = Caller.From(result.Principal);
-        return (caller.Id, caller.Name ?? caller.Id);
+        return (caller.Id, caller.Name ?? caller.Id, [.. Downstream.DownstreamTokens.HomeAccountClaims(result.Principal)]);
     }
 
     private static string CookiePrefix(bool requireHttps) => requireHttps ? "__Host-" : "";

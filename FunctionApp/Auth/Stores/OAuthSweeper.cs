@@ -8,11 +8,11 @@ namespace McpFunctions.Auth.Stores;
 /// <summary>
 /// Removes what the authorization server no longer needs, every <see cref="Interval"/> on each instance (deletes are
 /// idempotent): codes and refresh tokens a day past their expiry with their reference rows, registrations past their
-/// sliding expiry, metadata documents a day past their cache lifetime, revoked grants after a day, and grants unused
-/// for longer than a refresh token can live.
+/// sliding expiry, metadata documents a day past their cache lifetime, revoked grants after a day, grants unused
+/// for longer than a refresh token can live, and expired entries of the downstream API's token cache.
 /// </summary>
 /// <remarks>These are scans of small, append-mostly tables, run rarely; OpenIddict's own pruning needs a query store.</remarks>
-internal sealed class OAuthSweeper(StorageTables tables, TimeProvider time, IOptionsMonitor<AuthOptions> options, ILogger<OAuthSweeper> logger) : BackgroundService
+internal sealed class OAuthSweeper(StorageTables tables, TimeProvider time, IOptionsMonitor<AuthOptions> options, IOptions<Downstream.DownstreamApiOptions> downstream, ILogger<OAuthSweeper> logger) : BackgroundService
 {
     public static readonly TimeSpan Interval = TimeSpan.FromHours(1);
     private static readonly TimeSpan Margin = TimeSpan.FromDays(1);
@@ -49,6 +49,10 @@ internal sealed class OAuthSweeper(StorageTables tables, TimeProvider time, IOpt
             removed += await DeleteWhereAsync(StorageNames.OAuthGrants, row =>
                 (row.GetString("Status") == OpenIddictConstants.Statuses.Revoked && row.Timestamp < now - Margin)
                 || (row.GetDateTimeOffset("LastUsedAt") ?? row.GetDateTimeOffset("CreatedAt")) < unused, cancellationToken);
+            if (downstream.Value.IsConfigured)
+            {
+                removed += await DeleteWhereAsync(StorageNames.TokenCache, row => row.GetDateTimeOffset(TableCache.ExpiresAtProperty) < now, cancellationToken);
+            }
             if (removed > 0)
             {
                 logger.LogInformation("Removed {Rows} expired OAuth rows", removed);
