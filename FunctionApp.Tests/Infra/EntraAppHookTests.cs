@@ -133,6 +133,20 @@ public sealed class EntraAppHookTests
     }
 
     [Test]
+    public async Task First_run_requests_microsoft_graphs_user_read_for_the_downstream_api()
+    {
+        await RunAsync("preprovision");
+
+        var permission = _cli.Az.Single(c => c.Is("ad", "app", "permission", "add"));
+        Assert.Multiple(() =>
+        {
+            Assert.That(permission.Option("--id"), Is.EqualTo(AppId));
+            Assert.That(permission.Option("--api"), Is.EqualTo("00000003-0000-0000-c000-000000000000"));
+            Assert.That(permission.Option("--api-permissions"), Is.EqualTo("e1fe6dd8-ba31-4d61-89e7-88639da4683d=Scope"));
+        });
+    }
+
+    [Test]
     public async Task First_run_stores_the_client_and_tenant_ids_that_bicep_turns_into_app_settings()
     {
         await RunAsync("preprovision");
@@ -199,6 +213,7 @@ public sealed class EntraAppHookTests
         Assert.Multiple(() =>
         {
             Assert.That(writes, Is.Empty, "everything exists already");
+            Assert.That(_cli.Az.Where(c => c.Is("ad", "app", "permission")), Is.Empty, "Graph's User.Read is requested already");
             Assert.That(ScopeIds(Patches()[0]), Is.EqualTo(firstIds), "scope ids are reused; Entra refuses to change an enabled scope's id");
             Assert.That(_cli.Calls.Where(c => c.Tool == "azd" && c.Is("env", "set")), Is.Empty, "the stored ids are unchanged");
             Assert.That(_cli.Az.Where(c => c.Is("ad", "app", "list")).Select(c => c.Option("--filter")), Is.EqualTo(new[] { $"appId eq '{AppId}'" }), "found by AZURE_AD_CLIENT_ID");
@@ -323,6 +338,7 @@ public sealed class EntraAppHookTests
         _cli.Answer("ad app show");
         _cli.Answer(["ad app show", "-o json"], "[]");
         _cli.Answer("ad app update");
+        _cli.Answer("ad app permission add");
         _cli.Answer("ad sp list");
         _cli.Answer("ad sp create", "{}");
         _cli.Answer("rest --method PATCH");
@@ -342,6 +358,7 @@ public sealed class EntraAppHookTests
         _cli.Answer(["ad app show", "appRoles[].[value, id]"], Tsv(patch["appRoles"]!));
         _cli.Answer(["ad app show", "--query identifierUris"], $"api://{AppId}");
         _cli.Answer(["ad app show", "--query web.redirectUris"], $"https://{HostName}/signin-oidc");
+        _cli.Answer(["ad app show", "requiredResourceAccess"], "e1fe6dd8-ba31-4d61-89e7-88639da4683d");
         _cli.Answer("ad app federated-credential list", $"fic-1\t{credential["issuer"]}\t{credential["subject"]}");
     }
 

@@ -264,7 +264,12 @@ public sealed partial class MainTemplateTests
             Assert.That((string?)passed["identityClientId"]?["value"], Does.Contain("'identity'").And.Contain(".outputs.clientId.value"));
 
             // Nothing of it without the hook's client id: the app then fails closed (401), as before.
-            Assert.That((string?)api.Variables["settings"], Does.Contain("if(empty(parameters('entraClientId')), createObject(), union(variables('entraSettings'), variables('tenantSettings')))"));
+            Assert.That((string?)api.Variables["settings"], Does.Contain("if(empty(parameters('entraClientId')), createObject(), union(variables('entraSettings'), variables('tenantSettings'), variables('downstreamSettings')))"));
+
+            // The downstream API (profile_get): Microsoft Graph of the cloud deployed to, with User.Read (the hook requests it).
+            Assert.That((string?)api.Parameters["downstreamApiBaseUrl"]?["defaultValue"], Is.EqualTo("[format('{0}v1.0/', environment().graph)]"));
+            Assert.That(api.Parameters["downstreamApiScopes"]?["defaultValue"]?.AsArray().Select(v => (string?)v), Is.EqualTo(new[] { "User.Read" }));
+            Assert.That((string?)api.Variables["downstreamSettings"], Does.Contain("'DownstreamApi__Scopes__{0}'").And.Contain("DownstreamApi__BaseUrl"));
             Assert.That((string?)main.Resolve(main.Parameters["entraClientId"]?["defaultValue"]), Is.Empty);
             Assert.That((string?)passed["entraClientId"]?["value"], Is.EqualTo("[parameters('entraClientId')]"));
 

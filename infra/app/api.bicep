@@ -61,6 +61,12 @@ param entraTenantId string = ''
 @description('Further Entra tenant ids whose users and tokens are accepted (Auth:AllowedTenants).')
 param allowedTenants array = []
 
+@description('API the profile_get tool calls as the signed-in user (DownstreamApi:BaseUrl): Microsoft Graph by default.')
+param downstreamApiBaseUrl string = '${environment().graph}v1.0/'
+
+@description('Delegated scopes for that API, consented at sign-in (DownstreamApi:Scopes); infra/hooks/entra-app.sh requests Graph User.Read. Empty: no downstream calls.')
+param downstreamApiScopes array = ['User.Read']
+
 // Hosting:AllowedOrigins and Hosting:AllowedHosts are string arrays. The configuration binder ignores a plain
 // scalar value for an array (Hosting__AllowedOrigins=https://a is silently dropped), so each entry becomes an
 // indexed setting: Hosting__AllowedOrigins__0, __1, ... None at all by default: nothing beyond loopback.
@@ -97,7 +103,11 @@ var entraSettings = {
 var tenants = union([entraTenantId], allowedTenants)
 var tenantSettings = toObject(range(0, length(tenants)), i => 'Auth__AllowedTenants__${i}', i => string(tenants[i]))
 
-var settings = union(platformSettings, originSettings, hostSettings, empty(entraClientId) ? {} : union(entraSettings, tenantSettings))
+// Tools that call another API as the user (Auth/Downstream): DownstreamApi:Scopes is an array too.
+var downstreamSettings = empty(downstreamApiScopes) ? {} : union({ DownstreamApi__BaseUrl: downstreamApiBaseUrl },
+  toObject(range(0, length(downstreamApiScopes)), i => 'DownstreamApi__Scopes__${i}', i => string(downstreamApiScopes[i])))
+
+var settings = union(platformSettings, originSettings, hostSettings, empty(entraClientId) ? {} : union(entraSettings, tenantSettings, downstreamSettings))
 
 resource app 'Microsoft.Web/sites@2025-03-01' = {
   name: name

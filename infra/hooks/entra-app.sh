@@ -3,7 +3,8 @@
 #
 #   entra-app.sh preprovision    find or create the app registration and define its API: identifier URI, the six
 #                                delegated scopes and the app roles of the same names, v2 access tokens, VS Code
-#                                pre-authorized. Stores AZURE_AD_CLIENT_ID and AZURE_AD_TENANT_ID in the azd
+#                                pre-authorized; and request Microsoft Graph's User.Read for the downstream API
+#                                (the profile_get tool). Stores AZURE_AD_CLIENT_ID and AZURE_AD_TENANT_ID in the azd
 #                                environment, from which main.parameters.json feeds the app settings to Bicep.
 #   entra-app.sh postprovision   add what needs the provisioned resources: the redirect URI on the app's host name
 #                                and the federated credential that lets the app's managed identity act as the app
@@ -20,6 +21,9 @@
 set -euo pipefail
 
 readonly VSCODE_CLIENT_ID=aebc6443-996d-45c2-90f0-388ff96faa56
+# Microsoft Graph, and its delegated permission User.Read (the same ids in every tenant).
+readonly GRAPH_APP_ID=00000003-0000-0000-c000-000000000000
+readonly GRAPH_USER_READ=e1fe6dd8-ba31-4d61-89e7-88639da4683d
 readonly GRAPH=https://graph.microsoft.com/v1.0
 readonly TAB=$'\t' CR=$'\r'
 # FunctionApp/Auth/McpScopes.cs; each is both a delegated scope and an app role (for apps and users).
@@ -299,6 +303,21 @@ EOF
     say "VS Code ($VSCODE_CLIENT_ID) pre-authorized for every scope"
 }
 
+# The profile_get tool reads the user's profile from Microsoft Graph as the user (DownstreamApi in the app settings),
+# so the app asks for Graph's delegated User.Read, which users consent to themselves when they sign in.
+ensure_graph_permission() {
+    local requested=''
+    if ((!CREATED)); then
+        requested=$(az_out ad app show --id "$APP_ID" --query "requiredResourceAccess[?resourceAppId=='$GRAPH_APP_ID'].resourceAccess[].id" -o tsv)
+    fi
+    if grep -qx "$GRAPH_USER_READ" <<<"$requested"; then
+        return 0
+    fi
+    az_retrying ad app permission add --id "$APP_ID" --api "$GRAPH_APP_ID" --api-permissions "$GRAPH_USER_READ=Scope" \
+        || fail "could not request Microsoft Graph's User.Read permission for $APP_ID."
+    say "Microsoft Graph User.Read (delegated) requested, for the profile_get tool"
+}
+
 preprovision() {
     load_env
     local env_name audience name
@@ -320,6 +339,7 @@ preprovision() {
     find_or_create_app "$name" "$audience"
     ensure_service_principal
     configure_api "$audience"
+    ensure_graph_permission
 
     set_env_value AZURE_AD_CLIENT_ID "$APP_ID"
     set_env_value AZURE_AD_TENANT_ID "$TENANT_ID"
