@@ -1,4 +1,5 @@
 using McpFunctions.Mcp;
+using McpFunctions.Storage;
 using Microsoft.AspNetCore.Cors.Infrastructure;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.HttpOverrides;
@@ -66,11 +67,14 @@ internal static class HostingExtensions
             {
                 BadHttpRequestException bad => bad.StatusCode,
                 InvalidDataException => StatusCodes.Status400BadRequest,
+                // Storage did not answer (a session lookup, sign-in state, the event store): the client retries.
+                _ when StorageFaults.IsUnavailable(e) => StatusCodes.Status503ServiceUnavailable,
                 _ => StatusCodes.Status500InternalServerError,
             },
             ExceptionHandler = WriteUnhandledErrorAsync,
-            // A client's bad request (e.g. a body over the limit) is answered with its 4xx; it is not a server error to log.
-            SuppressDiagnosticsCallback = context => context.Exception is BadHttpRequestException or InvalidDataException,
+            // A client's bad request (e.g. a body over the limit) is answered with its 4xx; it is not a server error to
+            // log. A storage outage is logged once per request as a warning, without a stack trace.
+            SuppressDiagnosticsCallback = context => context.Exception is BadHttpRequestException or InvalidDataException || StorageFaults.IsUnavailable(context.Exception),
         });
         app.UseMiddleware<RequestGuard>();
         app.UseCors();
@@ -104,6 +108,15 @@ internal static class HostingExtensions
     private static Task WriteUnhandledErrorAsync(HttpContext context)
     {
         var status = context.Response.StatusCode;
+        if (status == StatusCodes.Status503ServiceUnavailable)
+        {
+            var fault = context.Features.Get<Microsoft.AspNetCore.Diagnostics.IExceptionHandlerFeature>()?.Error;
+            context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("McpFunctions.Storage")
+                .LogWarning("Storage unavailable for {Method} {Path}: {Fault}", context.Request.Method, context.Request.Path, Describe(fault));
+            context.Response.Headers.RetryAfter = StorageFaults.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return ErrorResponses.WriteAsync(context, status, "temporarily_unavailable", StorageFaults.Message);
+        }
+
         var (error, description) = status switch
         {
             StatusCodes.Status413PayloadTooLarge => ("request_too_large", "The request body is larger than this server accepts."),
@@ -112,6 +125,15 @@ internal static class HostingExtensions
         };
         return ErrorResponses.WriteAsync(context, status, error, description);
     }
+
+    /// <summary>What failed, without a message that could carry a URL or key: the status and error code, or the exception type.</summary>
+    private static string Describe(Exception? fault) => fault switch
+    {
+        Azure.RequestFailedException failed => $"{failed.Status} {failed.ErrorCode}",
+        AggregateException aggregate => string.Join("; ", aggregate.InnerExceptions.Select(Describe).Distinct()),
+        null => "unknown",
+        _ => fault.GetType().Name,
+    };
 
     private static Task WriteHealthAsync(HttpContext context, HealthReport report)
     {
