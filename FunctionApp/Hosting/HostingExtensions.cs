@@ -1,5 +1,6 @@
 using McpFunctions.Mcp;
 using McpFunctions.Storage;
+using ModelContextProtocol;
 using Microsoft.AspNetCore.Cors.Infrastructure;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.HttpOverrides;
@@ -67,6 +68,9 @@ internal static class HostingExtensions
             {
                 BadHttpRequestException bad => bad.StatusCode,
                 InvalidDataException => StatusCodes.Status400BadRequest,
+                // Params the SDK could not read before any filter runs (initialize's), or that our session code refused.
+                JsonException or McpProtocolException => StatusCodes.Status400BadRequest,
+                _ when MalformedParams.Describe(e, null) is not null => StatusCodes.Status400BadRequest,
                 // Storage did not answer (a session lookup, sign-in state, the event store): the client retries.
                 _ when StorageFaults.IsUnavailable(e) => StatusCodes.Status503ServiceUnavailable,
                 _ => StatusCodes.Status500InternalServerError,
@@ -74,7 +78,8 @@ internal static class HostingExtensions
             ExceptionHandler = WriteUnhandledErrorAsync,
             // A client's bad request (e.g. a body over the limit) is answered with its 4xx; it is not a server error to
             // log. A storage outage is logged once per request as a warning, without a stack trace.
-            SuppressDiagnosticsCallback = context => context.Exception is BadHttpRequestException or InvalidDataException || StorageFaults.IsUnavailable(context.Exception),
+            SuppressDiagnosticsCallback = context => context.Exception is BadHttpRequestException or InvalidDataException or JsonException or McpProtocolException
+                || StorageFaults.IsUnavailable(context.Exception) || MalformedParams.Describe(context.Exception, null) is not null,
         });
         app.UseMiddleware<RequestGuard>();
         app.UseCors();
@@ -108,9 +113,16 @@ internal static class HostingExtensions
     private static Task WriteUnhandledErrorAsync(HttpContext context)
     {
         var status = context.Response.StatusCode;
+        var fault = context.Features.Get<Microsoft.AspNetCore.Diagnostics.IExceptionHandlerFeature>()?.Error;
+        if (status == StatusCodes.Status400BadRequest && McpRoutes.IsAny(context.Request.Path) && fault is not null
+            && ((fault as McpProtocolException)?.Message ?? MalformedParams.Describe(fault, context.Request.Headers[McpHeaders.Method].ToString() is { Length: > 0 } method ? method : null)) is { } problem)
+        {
+            var code = fault is McpProtocolException protocol ? (int)protocol.ErrorCode : (int)McpErrorCode.InvalidParams;
+            return McpResponses.WriteErrorAsync(context, status, code, problem);
+        }
+
         if (status == StatusCodes.Status503ServiceUnavailable)
         {
-            var fault = context.Features.Get<Microsoft.AspNetCore.Diagnostics.IExceptionHandlerFeature>()?.Error;
             context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("McpFunctions.Storage")
                 .LogWarning("Storage unavailable for {Method} {Path}: {Fault}", context.Request.Method, context.Request.Path, Describe(fault));
             context.Response.Headers.RetryAfter = StorageFaults.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);

@@ -89,5 +89,10 @@ internal static class DomainErrors
         {
             throw new McpProtocolException(StorageFaults.Message, McpErrorCode.InternalError);
         }
+        catch (Exception e) when (MalformedParams.Describe(e, (context.JsonRpcMessage as JsonRpcRequest)?.Method) is { } problem)
+        {
+            // The SDK reads a request's params only when it handles it; what it cannot read is the client's error.
+            throw new McpProtocolException(problem, McpErrorCode.InvalidParams);
+        }
     }
 }
