@@ -39,6 +39,34 @@ public sealed class StoreTests
     }
 
     [Test]
+    public async Task Sixteen_callers_updating_one_note_at_once_are_retried_with_jitter_and_none_fails_silently()
+    {
+        var store = new NoteStore(Tables, TimeProvider.System);
+        var caller = new Caller("race-" + Guid.NewGuid().ToString("N"), null, "test", []);
+        var note = await store.AddAsync(caller, "contended", "start", [], null, CancellationToken.None);
+        using var go = new ManualResetEventSlim();
+
+        var racers = Enumerable.Range(0, 16).Select(i => Task.Run(async () =>
+        {
+            go.Wait();
+            try
+            {
+                return await store.UpdateAsync(caller, note.Id, null, $"body {i}", null, CancellationToken.None) is null ? "missing" : "updated";
+            }
+            catch (McpFunctions.Features.ConflictException e)
+            {
+                return e.Message;
+            }
+        })).ToArray();
+        go.Set();
+        var results = await Task.WhenAll(racers);
+        TestContext.Out.WriteLine($"16 concurrent updates: {results.Count(r => r == "updated")} applied, {results.Count(r => r != "updated")} refused");
+
+        Assert.That(results.Where(r => r != "updated"), Is.All.Contain("changed concurrently").And.All.Contain("retry"));
+        Assert.That(results.Count(r => r == "updated"), Is.GreaterThanOrEqualTo(12), "the jittered retries let nearly every racer through");
+    }
+
+    [Test]
     public async Task Concurrent_updates_of_different_fields_of_one_note_are_all_kept()
     {
         var store = new NoteStore(Tables, TimeProvider.System);

@@ -128,4 +128,29 @@ public sealed class HostileInputTests
             Assert.That(body, Does.Contain(hostile.Expect).IgnoreCase);
         }
     }
+
+    [Test]
+    public async Task Expected_user_errors_are_not_logged_as_errors()
+    {
+        await using var server = new LoopbackServer(TestRun.Azurite.ConnectionString).Start();
+        await using var client = await Clients.StreamableAsync(server);
+
+        var answers = new[]
+        {
+            await client.CallToolAsync("files_read", new Dictionary<string, object?> { ["name"] = "no-such-file.txt" }),
+            await client.CallToolAsync("notes_get", new Dictionary<string, object?> { ["id"] = "not an id" }),
+            await client.CallToolAsync("calculator_divide", new Dictionary<string, object?> { ["a"] = 1, ["b"] = 0 }),
+            await client.CallToolAsync("session_set", new Dictionary<string, object?> { ["key"] = "t", ["value"] = "text" }),
+            await client.CallToolAsync("session_increment", new Dictionary<string, object?> { ["key"] = "t" }),
+        };
+        using var http = server.CreateHttpClient();
+        using var badHeader = McpRequests.Post("/mcp", McpRequests.Initialize);
+        badHeader.Headers.Add("X-Local-Developer", "Not Valid!");
+        using var refused = await http.SendAsync(badHeader);
+
+        Assert.That(answers.Where(a => a.IsError == true).Count(), Is.EqualTo(4));
+        Assert.That(refused.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized));
+        Assert.That(await refused.Content.ReadAsStringAsync(), Does.Contain("X-Local-Developer must be"), "the header is named, not the address");
+        Assert.That(server.Errors.Entries, Is.Empty);
+    }
 }

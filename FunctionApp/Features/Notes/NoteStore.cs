@@ -11,7 +11,8 @@ internal sealed class NoteStore(StorageTables tables, TimeProvider time)
     /// <summary>Search reads at most this many rows of a caller's partition (Table Storage has no substring index).</summary>
     public const int MaxSearchScan = 5_000;
 
-    private const int MaxUpdateAttempts = 5;
+    /// <summary>Tries of a read-modify-write under the row's ETag, with a random pause between them so racers spread out.</summary>
+    private const int MaxUpdateAttempts = 12;
 
     /// <summary>
     /// Rows of a caller's partition at or after this key are not notes: they remember idempotency keys, each beside the
@@ -171,11 +172,13 @@ internal sealed class NoteStore(StorageTables tables, TimeProvider time)
             }
             catch (RequestFailedException e) when (e.Status == 412 && attempt < MaxUpdateAttempts)
             {
-                // Someone else changed the note between our read and write: read again and re-apply.
+                // Someone else changed the note between our read and write: read again and re-apply, after a pause
+                // that grows and is random, so that callers racing on one note do not collide again in lockstep.
+                await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(1, Math.Min(10 * attempt, 100))), time, cancellationToken);
             }
             catch (RequestFailedException e) when (e.Status == 412)
             {
-                throw new ConflictException($"Note '{id}' was changed concurrently by other requests {MaxUpdateAttempts} times in a row; nothing was changed. Retry.");
+                throw new ConflictException($"Note '{id}' was changed concurrently by other requests {MaxUpdateAttempts} times in a row, so this change was not applied; retry.");
             }
             catch (RequestFailedException e) when (e.Status == 404)
             {
