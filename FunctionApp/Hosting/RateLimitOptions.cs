@@ -7,8 +7,8 @@ namespace McpFunctions.Hosting;
 /// the MCP routes, per client IP address on the authorization server's endpoints and pages.
 /// </summary>
 /// <remarks>
-/// A safety net against a runaway client, not a quota: the defaults are far above what an agent (or the test suite)
-/// sends, and an app on N instances accepts up to N times each limit. A limit across instances needs a gateway in
+/// A safety net against a runaway client, not a quota: the defaults are far above what an agent sends (and twice what
+/// the test suite's one shared user sends at its fastest), and an app on N instances accepts up to N times each limit. A limit across instances needs a gateway in
 /// front (docs/deploy.md).
 /// </remarks>
 internal sealed record RateLimitOptions
@@ -17,11 +17,11 @@ internal sealed record RateLimitOptions
 
     /// <summary>MCP requests per user and minute, on each instance, once the burst is spent (a token bucket's refill rate).</summary>
     [Range(1, 100_000_000)]
-    public int McpRequestsPerMinute { get; init; } = 3000;
+    public int McpRequestsPerMinute { get; init; } = 12_000;
 
     /// <summary>MCP requests a user may send at once before the per-minute rate applies (the token bucket's size).</summary>
     [Range(1, 100_000_000)]
-    public int McpBurst { get; init; } = 600;
+    public int McpBurst { get; init; } = 2000;
 
     /// <summary>Requests per client IP address and minute to the authorization server's endpoints and pages, on each instance.</summary>
     [Range(1, 100_000_000)]
