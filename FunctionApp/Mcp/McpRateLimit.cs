@@ -37,19 +37,24 @@ internal sealed class McpRateLimit(IOptionsMonitor<RateLimitOptions> options) : 
     }
 
     /// <summary>
-    /// The bucket for the configured rate: one token at a time for slow rates, otherwise a second's worth each second
-    /// (the partitioned limiter refills on a 100 ms timer, so a finer period would not be honoured anyway).
+    /// The bucket for the configured rate, exactly, with a refill period of at least a second (the partitioned limiter
+    /// refills on a 100 ms timer, so a finer period would not be honoured): one token at a time up to 60 a minute,
+    /// otherwise the smallest whole number of tokens that a whole number of seconds brings (200 a second for 12,000 a
+    /// minute, 5 every 3 seconds for 100).
     /// </summary>
     public static TokenBucketRateLimiterOptions Bucket(RateLimitOptions limits)
     {
-        var period = TimeSpan.FromMinutes(1) / limits.McpRequestsPerMinute;
-        var slow = period >= TimeSpan.FromSeconds(1);
+        var perMinute = limits.McpRequestsPerMinute;
+        var divisor = GreatestCommonDivisor(perMinute, 60);
+        var (tokens, seconds) = perMinute <= 60 ? (1, 60.0 / perMinute) : (perMinute / divisor, 60.0 / divisor);
         return new TokenBucketRateLimiterOptions
         {
             TokenLimit = limits.McpBurst,
-            TokensPerPeriod = slow ? 1 : (int)Math.Ceiling(limits.McpRequestsPerMinute / 60.0),
-            ReplenishmentPeriod = slow ? period : TimeSpan.FromSeconds(1),
+            TokensPerPeriod = tokens,
+            ReplenishmentPeriod = TimeSpan.FromSeconds(seconds),
             QueueLimit = 0,
         };
     }
+
+    private static int GreatestCommonDivisor(int a, int b) => b == 0 ? a : GreatestCommonDivisor(b, a % b);
 }
