@@ -7,9 +7,9 @@ namespace McpFunctions.Hosting;
 /// the MCP routes, per client IP address on the authorization server's endpoints and pages.
 /// </summary>
 /// <remarks>
-/// A safety net against a runaway client, not a quota: the defaults are far above what an agent sends (and twice what
-/// the test suite's one shared user sends at its fastest), and an app on N instances accepts up to N times each limit. A limit across instances needs a gateway in
-/// front (docs/deploy.md).
+/// A safety net against a runaway client, not a quota. The defaults are far above what an agent sends; the test
+/// suite, whose shared server serves one user for hundreds of tests, stays under half of them. An app on N instances
+/// accepts up to N times each limit; a limit across instances needs a gateway in front (docs/deploy.md).
 /// </remarks>
 internal sealed record RateLimitOptions
 {

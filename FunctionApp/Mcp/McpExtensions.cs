@@ -95,8 +95,8 @@ internal static class McpExtensions
             app.UseMiddleware<InstanceHeader>();
         }
 
-        // Only MCP routes here: the other routes went through the rate limiter before the authorization server (UseAuth),
-        // and a second pass would count them twice. A refused request costs no session or storage read.
+        // Only MCP routes here: the other routes went through the rate limiter before the authorization server (UseAuth,
+        // when it runs), and a second pass would count them twice. A refused request costs no session or storage read.
         app.UseWhen(context => McpRoutes.IsAny(context.Request.Path), branch => branch.UseRateLimiter());
         return app
             .UseMiddleware<McpRequestRules>()
