@@ -13,6 +13,7 @@ internal static class HostingExtensions
     public static IServiceCollection AddHosting(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddValidatedOptions<HostingOptions, HostingOptionsValidator>(configuration, HostingOptions.SectionName);
+        services.AddValidatedOptions<RateLimitOptions, RateLimitOptionsValidator>(configuration, RateLimitOptions.SectionName);
 
         services.AddSingleton(TimeProvider.System);
         services.AddProblemDetails();

@@ -32,6 +32,11 @@ internal static class McpExtensions
         services.AddSingleton<ClientLog>();
         services.AddSingleton<RequestStateProtector>();
         services.AddSingleton<IOptionsFactory<McpServerOptions>, ReusedServerOptions>();
+        services.AddRateLimiter(limiter =>
+        {
+            limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            limiter.AddPolicy<string, McpRateLimit>(McpRateLimit.PolicyName);
+        });
 
         // Tool results always carry every property (null included), so structured content matches the
         // generated output schema, which lists nullable properties as required.
@@ -80,7 +85,8 @@ internal static class McpExtensions
 
     /// <summary>
     /// Runs after authentication and before authorization, in this order: the instance header (diagnostics), the
-    /// transport's HTTP rules, the session gate, the admitted session's streams, and the end of a deleted session.
+    /// per-user rate limit, the transport's HTTP rules, the session gate, the admitted session's streams, and the end
+    /// of a deleted session.
     /// </summary>
     public static IApplicationBuilder UseMcpSessions(this IApplicationBuilder app)
     {
@@ -89,6 +95,9 @@ internal static class McpExtensions
             app.UseMiddleware<InstanceHeader>();
         }
 
+        // Only MCP routes here: the other routes went through the rate limiter before the authorization server (UseAuth,
+        // when it runs), and a second pass would count them twice. A refused request costs no session or storage read.
+        app.UseWhen(context => McpRoutes.IsAny(context.Request.Path), branch => branch.UseRateLimiter());
         return app
             .UseMiddleware<McpRequestRules>()
             .UseMiddleware<SessionGate>()
@@ -103,8 +112,8 @@ internal static class McpExtensions
         var options = endpoints.ServiceProvider.GetRequiredService<IOptionsFactory<McpServerOptions>>();
         _ = Task.Run(() => options.Create(Options.DefaultName));
 
-        endpoints.MapMcp(McpRoutes.StreamableHttp).RequireAuthorization(AuthExtensions.McpCallerPolicy);
-        endpoints.MapLegacySse().RequireAuthorization(AuthExtensions.McpCallerPolicy);
+        endpoints.MapMcp(McpRoutes.StreamableHttp).RequireAuthorization(AuthExtensions.McpCallerPolicy).RequireRateLimiting(McpRateLimit.PolicyName);
+        endpoints.MapLegacySse().RequireAuthorization(AuthExtensions.McpCallerPolicy).RequireRateLimiting(McpRateLimit.PolicyName);
         return endpoints;
     }
 }

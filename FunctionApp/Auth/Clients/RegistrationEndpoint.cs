@@ -161,17 +161,6 @@ internal static class RegistrationEndpoint
         });
     }
 
-    /// <summary>429 with <c>Retry-After</c> and an OAuth-shaped body.</summary>
-    public static ValueTask OnRejectedAsync(Microsoft.AspNetCore.RateLimiting.OnRejectedContext rejected, CancellationToken cancellationToken)
-    {
-        var response = rejected.HttpContext.Response;
-        response.Headers.RetryAfter = rejected.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter)
-            ? ((int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture)
-            : "60";
-        return new ValueTask(ErrorResponses.WriteAsync(rejected.HttpContext, StatusCodes.Status429TooManyRequests,
-            "too_many_requests", "Too many registrations from this address; retry after the time in Retry-After."));
-    }
-
     private static Task WriteErrorAsync(HttpContext context, string error, string description) =>
         ErrorResponses.WriteAsync(context, StatusCodes.Status400BadRequest, error, description);
 }
