@@ -79,6 +79,11 @@ internal static class DomainErrors
     {
         try
         {
+            if ((UnknownNames.Check(context) ?? PromptArgumentCheck.Check(context)) is { } refused)
+            {
+                throw refused;
+            }
+
             await next(context, cancellationToken);
         }
         catch (DomainException e)

@@ -71,8 +71,7 @@ internal static class McpExtensions
             .WithSetLoggingLevelHandler(ClientLog.SetLevelAsync)
             .WithRequestFilters(filters => filters
                 .AddCallToolFilter(ToolArgumentCheck.Filter)
-                .AddCallToolFilter(DomainErrors.ToolFilter)
-                .AddGetPromptFilter(PromptArgumentCheck.Filter))
+                .AddCallToolFilter(DomainErrors.ToolFilter))
             .WithMessageFilters(filters => filters.AddIncomingFilter(DomainErrors.MessageFilter));
 
         if (options.ConformanceFixtures)
