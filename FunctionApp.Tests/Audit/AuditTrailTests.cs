@@ -179,6 +179,30 @@ public sealed class AuditTrailTests
         Assert.That(full.FlushAsync(CancellationToken.None).IsCompleted, Is.False, "100 rows wait for a writer");
     }
 
+    [Test]
+    public async Task Events_that_gather_while_the_writer_is_busy_are_written_one_transaction_per_partition_and_100_rows()
+    {
+        var log = new StorageRequestLog();
+        var clients = log.ClientsFor(TestRun.Azurite.ConnectionString);
+        var tables = new StorageTables(new Lazy<TableServiceClient>(clients.Tables), Options.Create(new StorageOptions { TablePrefix = _prefix }));
+        var audit = new AuditTrail(tables, TimeProvider.System, Options.Create(new AuditOptions()), NullLogger<AuditTrail>.Instance);
+        for (var i = 0; i < 150; i++)
+        {
+            audit.Record("batch-a", new AuditEvent(AuditKinds.ToolCall, "whoami", AuditOutcomes.Ok));
+        }
+
+        audit.Record("batch-b", new AuditEvent(AuditKinds.ToolCall, "whoami", AuditOutcomes.Ok));
+
+        // Started only now, so its first pass finds all 151 rows queued.
+        await audit.StartAsync(CancellationToken.None);
+        await audit.FlushAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
+        await audit.StopAsync(CancellationToken.None);
+
+        Assert.That(log.Requests.Count(r => r.Path.EndsWith("/$batch", StringComparison.Ordinal)), Is.EqualTo(3), "100 + 50 rows of one partition, 1 of the other");
+        Assert.That(await RowsAsync("batch-a"), Has.Count.EqualTo(150));
+        Assert.That(await RowsAsync("batch-b"), Has.Count.EqualTo(1));
+    }
+
     private Task FlushAsync() => _server.Services.GetRequiredService<AuditTrail>().FlushAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
 
     private async Task<List<TableEntity>> RowsAsync(string partitionKey)

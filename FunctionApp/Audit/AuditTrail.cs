@@ -17,6 +17,12 @@ internal sealed class AuditTrail : BackgroundService
     public const int MaxTransactionRows = 100;
 
     private const int MaxRowsPerPass = 1_000;
+
+    /// <summary>
+    /// How long the writer lets events gather after the first one arrives, so light traffic is written in a few
+    /// transactions rather than one per tool call (under load the queue fills faster than this anyway).
+    /// </summary>
+    private static readonly TimeSpan Gather = TimeSpan.FromMilliseconds(250);
     private static readonly TimeSpan WarningInterval = TimeSpan.FromMinutes(1);
 
     private readonly StorageTables _tables;
@@ -29,6 +35,7 @@ internal sealed class AuditTrail : BackgroundService
     private long _handled;
     private long _dropped;
     private long _lastDropWarning = long.MinValue;
+    private TaskCompletionSource _flushRequested = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public AuditTrail(StorageTables tables, TimeProvider time, IOptions<AuditOptions> options, ILogger<AuditTrail> logger)
     {
@@ -91,6 +98,8 @@ internal sealed class AuditTrail : BackgroundService
 
             var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             _flushes.Add((target, done));
+            // The writer stops gathering and writes now.
+            Volatile.Read(ref _flushRequested).TrySetResult();
             return done.Task.WaitAsync(cancellationToken);
         }
     }
@@ -102,6 +111,17 @@ internal sealed class AuditTrail : BackgroundService
         {
             while (await _queue.Reader.WaitToReadAsync(stoppingToken))
             {
+                var flush = Volatile.Read(ref _flushRequested).Task;
+                if (_queue.Reader.Count < MaxRowsPerPass && !flush.IsCompleted)
+                {
+                    await Task.WhenAny(Task.Delay(Gather, _time, stoppingToken), flush);
+                }
+
+                if (flush.IsCompleted)
+                {
+                    Volatile.Write(ref _flushRequested, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+                }
+
                 await WritePassAsync(pass, CancellationToken.None);
             }
         }
