@@ -34,6 +34,8 @@ public sealed class AuditTrailTests
         {
             ["Auth:Mode"] = "LocalSignIn",
             ["Storage:TablePrefix"] = _prefix,
+            // A used refresh token presented again is a replay at once.
+            ["Auth:RefreshTokenReuseGrace"] = "00:00:00",
         }).Start();
         _table = new TableServiceClient(TestRun.Azurite.ConnectionString).GetTableClient(_prefix + StorageNames.Audit);
     }
@@ -109,6 +111,40 @@ public sealed class AuditTrailTests
             .And.Contain("Signed in (local)").And.Contain("Tokens issued").And.Contain("Carol&#39;s audited client"));
         Assert.That(page, Does.Not.Contain("Bob"), "another user's rows");
         Assert.That(page.IndexOf("Disconnected an application", StringComparison.Ordinal), Is.LessThan(page.IndexOf("Signed in (local)", StringComparison.Ordinal)), "newest first");
+    }
+
+    [Test]
+    public async Task Refreshes_replays_sign_outs_at_the_revoke_endpoint_denials_and_registrations_are_recorded()
+    {
+        var (http, clientId, tokens, browser) = await SignInAsync("audit-erin", "Erin's client");
+        using var _http = http;
+        browser.Dispose();
+        var (_, renewed) = await OAuthRequests.RefreshAsync(http, clientId, tokens.GetProperty("refresh_token").GetString()!);
+        var (replayed, _) = await OAuthRequests.RefreshAsync(http, clientId, tokens.GetProperty("refresh_token").GetString()!);
+        var (_, otherClient, other, otherBrowser) = await SignInAsync("audit-frank", "Frank's client");
+        otherBrowser.Dispose();
+        using var signOut = await http.PostAsync("/revoke", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["token"] = other.GetProperty("refresh_token").GetString()!, ["token_type_hint"] = "refresh_token", ["client_id"] = otherClient,
+        }));
+        var denied = await OAuthRequests.RegisterAsync(http, Callback, "Denied client");
+        using var denying = new SignInBrowser();
+        await denying.AuthorizeAsync(OAuthRequests.AuthorizeUrl(_server.BaseAddress,
+            OAuthRequests.AuthorizeParameters(_server.BaseAddress, denied, Callback, OAuthRequests.Pkce().Challenge)), "audit-gina", decision: "deny");
+
+        await FlushAsync();
+
+        Assert.That(renewed.TryGetProperty("access_token", out _), Is.True);
+        Assert.That(replayed, Is.EqualTo(400));
+        Assert.That(signOut.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(Events(await RowsAsync(StorageKey.Encode("local:audit-erin"))), Is.SupersetOf(new[] { "token refresh_token ok", "revocation replay ok" }));
+        Assert.That(Events(await RowsAsync(StorageKey.Encode("local:audit-frank"))), Does.Contain("revocation revoke-endpoint ok"));
+        var denial = (await RowsAsync(StorageKey.Encode("local:audit-gina"))).Single(r => r.GetString("Kind") == AuditKinds.Consent);
+        Assert.That(Events([denial]), Is.EqualTo(new[] { "consent deny refused" }));
+        Assert.That(denial.GetString("ClientId"), Is.EqualTo(denied));
+        var registration = (await RowsAsync(AuditRows.NoPrincipalPartition)).Single(r => r.GetString("ClientId") == denied);
+        Assert.That(Events([registration]), Is.EqualTo(new[] { "registration public ok" }));
+        Assert.That(registration.GetString("ClientName"), Is.EqualTo("Denied client"));
     }
 
     [Test]
@@ -226,6 +262,9 @@ public sealed class AuditTrailTests
 
         return rows;
     }
+
+    private static string[] Events(IEnumerable<TableEntity> rows) =>
+        [.. rows.Select(r => $"{r.GetString("Kind")} {r.GetString("Action")} {r.GetString("Outcome")}")];
 
     private static int CountOf(string text, string value) => (text.Length - text.Replace(value, "", StringComparison.Ordinal).Length) / value.Length;
 

@@ -24,6 +24,7 @@ internal sealed class AuditTrail : BackgroundService
     /// </summary>
     private static readonly TimeSpan Gather = TimeSpan.FromMilliseconds(250);
     private static readonly TimeSpan WarningInterval = TimeSpan.FromMinutes(1);
+    private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(5);
 
     private readonly StorageTables _tables;
     private readonly TimeProvider _time;
@@ -107,6 +108,10 @@ internal sealed class AuditTrail : BackgroundService
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var pass = new List<TableEntity>(MaxRowsPerPass);
+        // Stopping leaves the writer a few seconds to store what is queued (storage calls are bounded, but a stop
+        // must not wait out their retries when storage is down).
+        using var writes = new CancellationTokenSource();
+        using var stopping = stoppingToken.Register(() => writes.CancelAfter(StopGrace));
         try
         {
             while (await _queue.Reader.WaitToReadAsync(stoppingToken))
@@ -122,18 +127,16 @@ internal sealed class AuditTrail : BackgroundService
                     Volatile.Write(ref _flushRequested, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
                 }
 
-                await WritePassAsync(pass, CancellationToken.None);
+                await WritePassAsync(pass, writes.Token);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
         }
 
-        // Stopping: store what is still queued, within the bounded time of a few storage calls.
-        using var last = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        while (_queue.Reader.TryPeek(out _) && !last.IsCancellationRequested)
+        while (_queue.Reader.TryPeek(out _) && !writes.IsCancellationRequested)
         {
-            await WritePassAsync(pass, last.Token);
+            await WritePassAsync(pass, writes.Token);
         }
     }
 
@@ -156,9 +159,10 @@ internal sealed class AuditTrail : BackgroundService
                 }
             }
         }
-        catch (Exception e) when (e is RequestFailedException or OperationCanceledException || StorageFaults.IsUnavailable(e))
+        catch (Exception e)
         {
-            _logger.LogWarning("The audit table could not be reached ({Fault}); {Rows} audit events were not stored", Describe(e), pass.Count);
+            // Whatever went wrong, the writer lives on: a dead writer would drop every later event.
+            _logger.LogWarning("Audit events were not all stored ({Fault}); {Rows} were in this pass", Describe(e), pass.Count);
         }
         finally
         {
