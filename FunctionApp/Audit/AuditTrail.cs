@@ -29,7 +29,7 @@ internal sealed class AuditTrail : BackgroundService
     private readonly StorageTables _tables;
     private readonly TimeProvider _time;
     private readonly ILogger<AuditTrail> _logger;
-    private readonly Channel<TableEntity> _queue;
+    private readonly Channel<Pending> _queue;
     private readonly Lock _progress = new();
     private readonly List<(long Target, TaskCompletionSource Done)> _flushes = [];
     private long _recorded;
@@ -44,7 +44,7 @@ internal sealed class AuditTrail : BackgroundService
         _time = time;
         _logger = logger;
         Enabled = options.Value.Enabled;
-        _queue = Channel.CreateBounded<TableEntity>(new BoundedChannelOptions(options.Value.QueueCapacity)
+        _queue = Channel.CreateBounded<Pending>(new BoundedChannelOptions(options.Value.QueueCapacity)
         {
             FullMode = BoundedChannelFullMode.Wait,
             SingleReader = true,
@@ -59,10 +59,13 @@ internal sealed class AuditTrail : BackgroundService
     public long Dropped => Interlocked.Read(ref _dropped);
 
     /// <summary>Queues an event of the principal whose id (<see cref="Auth.Caller.Id"/>) is <paramref name="principalId"/>.</summary>
-    public void RecordFor(string principalId, AuditEvent e) => Record(StorageKey.Encode(principalId), e);
+    public void RecordFor(string principalId, AuditEvent e) => Enqueue(new Pending(principalId, Encoded: false, _time.GetUtcNow(), e));
 
     /// <summary>Queues an event for the partition <paramref name="partitionKey"/> (an encoded principal id, or <see cref="AuditRows.NoPrincipalPartition"/>). Never blocks, never throws.</summary>
-    public void Record(string partitionKey, AuditEvent e)
+    public void Record(string partitionKey, AuditEvent e) => Enqueue(new Pending(partitionKey, Encoded: true, _time.GetUtcNow(), e));
+
+    /// <remarks>The row itself (key encoding, random row key, the entity) is made by the writer, off the request path.</remarks>
+    private void Enqueue(Pending pending)
     {
         if (!Enabled)
         {
@@ -70,7 +73,7 @@ internal sealed class AuditTrail : BackgroundService
         }
 
         Interlocked.Increment(ref _recorded);
-        if (_queue.Writer.TryWrite(AuditRows.ToEntity(partitionKey, _time.GetUtcNow(), e)))
+        if (_queue.Writer.TryWrite(pending))
         {
             return;
         }
@@ -143,9 +146,9 @@ internal sealed class AuditTrail : BackgroundService
     private async Task WritePassAsync(List<TableEntity> pass, CancellationToken cancellationToken)
     {
         pass.Clear();
-        while (pass.Count < MaxRowsPerPass && _queue.Reader.TryRead(out var row))
+        while (pass.Count < MaxRowsPerPass && _queue.Reader.TryRead(out var pending))
         {
-            pass.Add(row);
+            pass.Add(AuditRows.ToEntity(pending.Encoded ? pending.Principal : StorageKey.Encode(pending.Principal), pending.At, pending.Event));
         }
 
         try
@@ -200,4 +203,7 @@ internal sealed class AuditTrail : BackgroundService
     }
 
     private static string Describe(Exception e) => e is RequestFailedException failed ? $"{failed.Status} {failed.ErrorCode}" : e.GetType().Name;
+
+    /// <summary>A queued event: <paramref name="Principal"/> is a partition key when <paramref name="Encoded"/>, else a principal id.</summary>
+    private readonly record struct Pending(string Principal, bool Encoded, DateTimeOffset At, AuditEvent Event);
 }
