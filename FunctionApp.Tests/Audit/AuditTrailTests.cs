@@ -239,6 +239,45 @@ public sealed class AuditTrailTests
         Assert.That(await RowsAsync("batch-b"), Has.Count.EqualTo(1));
     }
 
+    [Test]
+    public async Task With_Audit_Enabled_false_nothing_is_stored_and_the_account_page_shows_no_activity()
+    {
+        var prefix = "auditoff" + Guid.NewGuid().ToString("N")[..8];
+        await using var server = new LoopbackServer(TestRun.Azurite.ConnectionString, new Dictionary<string, string?>
+        {
+            ["Auth:Mode"] = "LocalSignIn",
+            ["Storage:TablePrefix"] = prefix,
+            ["Audit:Enabled"] = "false",
+        }).Start();
+        using var http = server.CreateHttpClient();
+        var clientId = await OAuthRequests.RegisterAsync(http, Callback, "Unaudited client");
+        using var browser = new SignInBrowser();
+        await browser.AuthorizeAsync(OAuthRequests.AuthorizeUrl(server.BaseAddress,
+            OAuthRequests.AuthorizeParameters(server.BaseAddress, clientId, Callback, OAuthRequests.Pkce().Challenge)), "audit-off");
+
+        await browser.GetAsync(new Uri(server.BaseAddress, "/account"));
+        await server.Services.GetRequiredService<AuditTrail>().FlushAsync(CancellationToken.None);
+
+        Assert.That(browser.LastPage, Does.Contain("Connected applications").And.Not.Contain("Recent activity"));
+        var tables = new List<string>();
+        await foreach (var table in new TableServiceClient(TestRun.Azurite.ConnectionString).QueryAsync(TableServiceClient.CreateQueryFilter($"TableName eq {prefix + StorageNames.Audit}")))
+        {
+            tables.Add(table.Name);
+        }
+
+        Assert.That(tables, Is.Empty, "no row was written, so the table was never created");
+    }
+
+    [Test]
+    public void Retention_and_queue_capacity_out_of_range_are_refused_at_start()
+    {
+        var validator = new AuditOptionsValidator();
+
+        Assert.That(validator.Validate(null, new AuditOptions()).Succeeded, Is.True);
+        Assert.That(validator.Validate(null, new AuditOptions { Retention = TimeSpan.FromHours(1) }).FailureMessage, Does.Contain("Retention"));
+        Assert.That(validator.Validate(null, new AuditOptions { QueueCapacity = 10 }).FailureMessage, Does.Contain("QueueCapacity"));
+    }
+
     private Task FlushAsync() => _server.Services.GetRequiredService<AuditTrail>().FlushAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
 
     private async Task<List<TableEntity>> RowsAsync(string partitionKey)
