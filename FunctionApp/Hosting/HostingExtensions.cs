@@ -16,6 +16,7 @@ internal static class HostingExtensions
         services.AddValidatedOptions<RateLimitOptions, RateLimitOptionsValidator>(configuration, RateLimitOptions.SectionName);
 
         services.AddSingleton(TimeProvider.System);
+        services.AddOptions<HostOptions>().Configure<IOptions<HostingOptions>>((host, hosting) => host.ShutdownTimeout = hosting.Value.ShutdownTimeout);
         services.AddProblemDetails();
 
         // The Functions host (and nginx in tests) proxy from loopback; trust X-Forwarded-* only from there (the default).

@@ -99,6 +99,11 @@ internal static class McpExtensions
         // Only MCP routes here: the other routes went through the rate limiter before the authorization server (UseAuth,
         // when it runs), and a second pass would count them twice. A refused request costs no session or storage read.
         app.UseWhen(context => McpRoutes.IsAny(context.Request.Path), branch => branch.UseRateLimiter());
+
+        // Scale-in: events of response streams still waiting to be stored are stored now, so a client cut off by the
+        // shutdown resumes its stream on another instance (NotificationStream ends its streams with a retry hint).
+        var streams = app.ApplicationServices.GetRequiredService<Sessions.Streams.PersistDelayQueue>();
+        app.ApplicationServices.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping.Register(streams.PersistAllNow);
         return app
             .UseMiddleware<McpRequestRules>()
             .UseMiddleware<SessionGate>()
