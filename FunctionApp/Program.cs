@@ -1,3 +1,4 @@
+using McpFunctions.Audit;
 using McpFunctions.Auth;
 using McpFunctions.Hosting;
 using McpFunctions.Mcp;
@@ -10,6 +11,7 @@ try
     builder.Services
         .AddHosting(builder.Configuration)
         .AddStorage(builder.Configuration)
+        .AddAudit(builder.Configuration)
         .AddAuth(builder.Configuration, builder.Environment)
         .AddMcp(builder.Configuration, builder.Environment)
         .LoadDataProtectionKeysOnFirstUse();

@@ -70,6 +70,7 @@ internal static class McpExtensions
             .WithReadResourceHandler(UnknownResources.ReadAsync)
             .WithSetLoggingLevelHandler(ClientLog.SetLevelAsync)
             .WithRequestFilters(filters => filters
+                .AddCallToolFilter(ToolCallAudit.Filter)
                 .AddCallToolFilter(ToolArgumentCheck.Filter)
                 .AddCallToolFilter(DomainErrors.ToolFilter))
             .WithMessageFilters(filters => filters.AddIncomingFilter(DomainErrors.MessageFilter));

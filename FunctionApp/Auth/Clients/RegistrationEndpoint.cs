@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Threading.RateLimiting;
+using McpFunctions.Audit;
 using McpFunctions.Hosting;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.WebUtilities;
@@ -81,6 +82,9 @@ internal static class RegistrationEndpoint
         descriptor.Requirements.Add(Requirements.Features.ProofKeyForCodeExchange);
         var clients = context.RequestServices.GetRequiredService<IOpenIddictApplicationManager>();
         await clients.CreateAsync(descriptor, context.RequestAborted);
+        // Nobody is signed in at registration: the event has a partition of its own.
+        context.RequestServices.GetRequiredService<AuditTrail>().Record(AuditRows.NoPrincipalPartition,
+            new AuditEvent(AuditKinds.Registration, descriptor.ClientType!, AuditOutcomes.Ok) { ClientId = descriptor.ClientId, ClientName = descriptor.DisplayName });
 
         context.Response.StatusCode = StatusCodes.Status201Created;
         context.Response.Headers.CacheControl = "no-store";
