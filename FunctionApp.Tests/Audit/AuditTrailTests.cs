@@ -69,8 +69,9 @@ public sealed class AuditTrailTests
         Assert.That(events, Is.SupersetOf(new[]
         {
             "signin local ok", "consent allow ok", "token authorization_code ok",
-            "tool notes_add ok", "tool notes_get error", $"tool {"(unknown tool)"} failed",
+            "tool notes_add ok", "tool notes_get error",
         }));
+        Assert.That(events.Count(e => e.StartsWith("tool ", StringComparison.Ordinal)), Is.EqualTo(2), "a call naming no tool is refused before any tool runs, and is not a tool call");
         var token = rows.Single(r => r.GetString("Kind") == AuditKinds.Token);
         Assert.That(token.GetString("ClientId"), Is.EqualTo(clientId));
         Assert.That(token.GetString("GrantId"), Does.StartWith(StorageKey.Encode("local:audit-alice") + ":"));
