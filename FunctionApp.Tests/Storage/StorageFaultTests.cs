@@ -4,6 +4,7 @@ using System.Text.Json;
 using Azure.Data.Tables;
 using Azure.Storage.Blobs;
 using McpFunctions.Tests.Fixtures;
+using ModelContextProtocol;
 using ModelContextProtocol.Client;
 
 namespace McpFunctions.Tests.Storage;
@@ -80,6 +81,74 @@ public sealed class StorageFaultTests
         var titles = await TitlesAsync();
         Assert.That(titles, Has.Length.EqualTo(acknowledged).And.Unique, "every acknowledged note once");
         Assert.That(_server.Errors.Entries, Is.Empty, "an outage is a warning, not an error");
+    }
+
+    [Test]
+    public async Task Under_load_an_outage_gives_only_retry_answers_and_every_note_is_stored_once()
+    {
+        // Eight clients (four in sessions, four stateless) add notes in a loop, each retrying a refused call with its
+        // idempotency key, as the load test did; storage goes away for two seconds in the middle.
+        var clients = new List<McpClient>();
+        for (var i = 0; i < 8; i++)
+        {
+            clients.Add(i % 2 == 0 ? await Clients.StreamableAsync(_server) : await Clients.StatelessAsync(_server));
+        }
+
+        var refusals = new System.Collections.Concurrent.ConcurrentBag<string>();
+        var acknowledged = 0;
+        using var outageStarted = new SemaphoreSlim(0);
+        async Task RunAsync(McpClient client, int c)
+        {
+            for (var n = 0; n < 12; n++)
+            {
+                if (c == 0 && n == 4)
+                {
+                    outageStarted.Release();
+                }
+
+                var arguments = new Dictionary<string, object?> { ["title"] = $"load {c}-{n}", ["idempotencyKey"] = $"load-{c}-{n}" };
+                for (var attempt = 0; ; attempt++)
+                {
+                    try
+                    {
+                        var result = await client.CallToolAsync("notes_add", arguments);
+                        if (result.IsError != true)
+                        {
+                            Interlocked.Increment(ref acknowledged);
+                            break;
+                        }
+
+                        refusals.Add(result.Text());
+                    }
+                    catch (Exception e) when (e is McpException or HttpRequestException)
+                    {
+                        refusals.Add(e.Message);
+                    }
+
+                    Assert.That(attempt, Is.LessThan(200), "the client keeps being refused after the outage");
+                    await Task.Delay(100);
+                }
+            }
+        }
+
+        var load = clients.Select(RunAsync).ToArray();
+        await outageStarted.WaitAsync(TimeSpan.FromSeconds(60));
+        _tables.Mode = FaultMode.Refuse;
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        _tables.Mode = FaultMode.Pass;
+        await Task.WhenAll(load);
+        foreach (var client in clients)
+        {
+            await client.DisposeAsync();
+        }
+
+        TestContext.Out.WriteLine($"{acknowledged} notes acknowledged, {refusals.Count} refusals during the outage");
+        Assert.That(acknowledged, Is.EqualTo(96));
+        Assert.That(refusals, Is.All.Contain("temporarily unavailable").Or.Contain("503"), "only answers that say to retry");
+        Assert.That(refusals, Has.None.Contain("500").And.None.Contain("An error occurred."));
+        var titles = await TitlesAsync();
+        Assert.That(titles, Has.Length.EqualTo(96).And.Unique, "every note stored exactly once");
+        Assert.That(_server.Errors.Entries, Is.Empty);
     }
 
     [Test]

@@ -143,35 +143,44 @@ internal sealed class NotificationStream(
             {
                 if (lifetime.ApplicationStopping.IsCancellationRequested && !context.RequestAborted.IsCancellationRequested)
                 {
-                    await EndForShutdownAsync(response);
+                    await EndAsync(response, ShutdownRetry);
                 }
             }
             catch (IOException)
             {
                 // The client went away; it can resume with Last-Event-ID.
             }
+            catch (Exception e) when (Storage.StorageFaults.IsUnavailable(e))
+            {
+                // The stream is open, so no 503 can be sent: end it with a reconnection delay instead; the client
+                // comes back with Last-Event-ID and gets what it missed once storage answers.
+                logger.LogWarning("Notification stream of session {SessionId} ended: storage unavailable", sessionId);
+                await EndAsync(response, StorageRetry);
+            }
         }
     }
 
     /// <summary>
-    /// This instance is stopping (scale-in): end the stream with a short reconnection delay, so the client reconnects
-    /// at once, reaches another instance, and resumes with Last-Event-ID from the events stored for the session.
+    /// Ends the stream with a reconnection delay (an SSE <c>retry</c> field), so the client reconnects, possibly to
+    /// another instance, and resumes with Last-Event-ID from the events stored for the session.
     /// </summary>
-    private async Task EndForShutdownAsync(HttpResponse response)
+    private static async Task EndAsync(HttpResponse response, byte[] retry)
     {
         try
         {
-            await response.Body.WriteAsync(ShutdownRetry, CancellationToken.None);
+            await response.Body.WriteAsync(retry, CancellationToken.None);
             await response.Body.FlushAsync(CancellationToken.None);
-            logger.LogDebug("Notification stream ended for shutdown");
         }
         catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException)
         {
         }
     }
 
-    /// <summary>An SSE retry field (milliseconds) and a comment saying why the stream ends.</summary>
+    /// <summary>This instance is stopping (scale-in): reconnect soon, to another instance.</summary>
     private static readonly byte[] ShutdownRetry = "retry: 500\n: this instance is stopping; reconnect to resume\n\n"u8.ToArray();
+
+    /// <summary>Storage did not answer: reconnect in a few seconds.</summary>
+    private static readonly byte[] StorageRetry = "retry: 5000\n: storage is temporarily unavailable; reconnect to resume\n\n"u8.ToArray();
 
     private async Task ReplayAsync(HttpResponse response, string sessionId, long after, HashSet<long> sent, CancellationToken cancellationToken)
     {
