@@ -48,6 +48,8 @@ var ours = new ServerUnderTest("McpFunctions", "FunctionApp", "McpFunctions", ne
 {
     ["ASPNETCORE_ENVIRONMENT"] = "Development",
     ["AzureWebJobsStorage"] = azurite.ConnectionString,
+    // Development writes spans to the console; the bare server has no telemetry, so neither may we here.
+    ["Telemetry__Console"] = "false",
 });
 // The same build with the app's own authorization server on: every call carries one of its JWTs.
 var oursJwt = new ServerUnderTest("McpFunctions+JWT", "FunctionApp", "McpFunctions", new Dictionary<string, string>
@@ -55,6 +57,7 @@ var oursJwt = new ServerUnderTest("McpFunctions+JWT", "FunctionApp", "McpFunctio
     ["ASPNETCORE_ENVIRONMENT"] = "Development",
     ["AzureWebJobsStorage"] = azurite.ConnectionString,
     ["Auth__Mode"] = "LocalSignIn",
+    ["Telemetry__Console"] = "false",
 }, PublishedAs: "McpFunctions");
 var bare = new ServerUnderTest("BareServer", "bench/BareServer", "BareServer", new Dictionary<string, string>
 {
