@@ -1,0 +1,131 @@
+using System.Net.Http.Headers;
+using System.Text;
+using McpFunctions.Auth;
+using McpFunctions.Tests.Fixtures;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.Extensions.DependencyInjection;
+using ModelContextProtocol.Client;
+
+namespace McpFunctions.Tests.Telemetry;
+
+/// <summary>
+/// The app's real OTLP exporters, sending to a local receiver: MCP spans under their HTTP request, the SDK's metrics
+/// per tool and outcome, logs in their trace, and nowhere a token, a secret argument or a query string value.
+/// </summary>
+[NonParallelizable]
+public sealed class TelemetryExportTests
+{
+    private const string Tenant = "5d1e0c2b-7a6f-4e3d-9c8b-1a2b3c4d5e00";
+    private const string ClientId = "6e2f1d3c-8b7a-4f5e-9d0c-2b3c4d5e6f11";
+    private const string UserId = "c3d4e5f6-a7b8-4c9d-8e0f-2a3b4c5d6e7f";
+
+    [Test]
+    public async Task A_tool_call_is_exported_as_an_MCP_span_in_its_request_trace_with_metrics_and_correlated_logs_and_no_secrets()
+    {
+        var secret = "Tel0Secret" + Guid.NewGuid().ToString("N");
+        var queryValue = "Tel0Query" + Guid.NewGuid().ToString("N");
+        await using var receiver = OtlpReceiver.Start();
+        await using var issuer = await OidcIssuer.StartAsync();
+        var token = issuer.Issue(Tenant, ClientId, UserId, string.Join(' ', McpScopes.All));
+        var server = new LoopbackServer(TestRun.Azurite.ConnectionString, new Dictionary<string, string?>
+        {
+            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = receiver.Endpoint.ToString(),
+            ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
+            // Short export intervals, so the test waits milliseconds rather than the default 5 s and 60 s.
+            ["OTEL_BSP_SCHEDULE_DELAY"] = "100",
+            ["OTEL_BLRP_SCHEDULE_DELAY"] = "100",
+            ["OTEL_METRIC_EXPORT_INTERVAL"] = "200",
+            // The SDK's Information logs too, so the scan covers what an operator who turns them on would export.
+            ["Logging:LogLevel:ModelContextProtocol"] = "Information",
+            ["AzureAd:Instance"] = issuer.Instance,
+            ["AzureAd:TenantId"] = Tenant,
+            ["AzureAd:ClientId"] = ClientId,
+        }, services => services.Configure<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme, o => o.RequireHttpsMetadata = false));
+        try
+        {
+            server.Start();
+            string? sessionId;
+            await using (var client = await McpClient.CreateAsync(new HttpClientTransport(new HttpClientTransportOptions
+            {
+                Endpoint = server.Url("/mcp"),
+                TransportMode = HttpTransportMode.StreamableHttp,
+                AdditionalHeaders = new Dictionary<string, string> { ["Authorization"] = $"Bearer {token}" },
+            }), new McpClientOptions { ProtocolVersion = Clients.SessionRevision }))
+            {
+                sessionId = client.SessionId;
+                var set = await client.CallToolAsync("preferences_set", new Dictionary<string, object?> { ["key"] = "colour", ["value"] = secret });
+                // Not found: the error text the tool returns quotes the key.
+                var get = await client.CallToolAsync("preferences_get", new Dictionary<string, object?> { ["key"] = secret });
+                Assert.That(set.IsError, Is.Not.True, set.Text());
+                Assert.That(get.IsError, Is.True);
+                Assert.That(get.Text(), Does.Contain(secret), "the failure quotes the argument, so the scan below means something");
+            }
+
+            // Query strings: the legacy transport's session id, and OAuth-style parameters.
+            using var http = server.CreateHttpClient();
+            using var message = new HttpRequestMessage(HttpMethod.Post, $"/message?sessionId={queryValue}") { Content = new StringContent("{}", Encoding.UTF8, "application/json") };
+            message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            (await http.SendAsync(message)).Dispose();
+            (await http.GetAsync($"/?code={queryValue}&state={queryValue}")).Dispose();
+
+            var setSpan = await receiver.WaitForAsync(r => r.Spans.FirstOrDefault(s => s.Name == "tools/call preferences_set"), "the preferences_set span");
+            var getSpan = await receiver.WaitForAsync(r => r.Spans.FirstOrDefault(s => s.Name == "tools/call preferences_get"), "the preferences_get span");
+            var spans = await receiver.WaitForAsync(r => r.Spans.Any(s => s.Name == "GET /" && s.TraceId != setSpan.TraceId) ? r.Spans.ToList() : null, "the GET / span");
+            // The SDK makes the MCP span a child of the client's span when the client sends one in _meta (this
+            // in-process client does), and links it to the HTTP request's span; without one, the request is its parent.
+            var request = spans.Single(s => s.SpanId == setSpan.ParentSpanId || setSpan.LinkedSpanIds.Contains(s.SpanId));
+
+            Assert.Multiple(() =>
+            {
+                Assert.That(setSpan.Scope, Is.EqualTo("Experimental.ModelContextProtocol"), "the MCP SDK's own span");
+                Assert.That(setSpan.Kind, Is.EqualTo(ReceivedSpan.ServerKind));
+                Assert.That(setSpan["mcp.method.name"], Is.EqualTo("tools/call"));
+                Assert.That(setSpan["gen_ai.tool.name"], Is.EqualTo("preferences_set"));
+                Assert.That(setSpan["mcp.session.id"], Is.EqualTo(sessionId), "the session id the client holds, not the SDK's own");
+                Assert.That(setSpan["jsonrpc.request.id"], Is.Not.Null.And.Not.Empty);
+                Assert.That(setSpan["error.type"], Is.Null, "success has no error type");
+                Assert.That(request.Name, Is.EqualTo("POST /mcp/"));
+                Assert.That(request.Kind, Is.EqualTo(ReceivedSpan.ServerKind));
+                Assert.That(request.TraceId, Is.EqualTo(setSpan.TraceId), "one trace per MCP call");
+                Assert.That(spans.Where(s => s.TraceId == setSpan.TraceId).Select(s => s.Scope), Has.Some.StartsWith("Azure."),
+                    "the Azure SDK's storage calls are in the tool call's trace");
+                Assert.That(getSpan["error.type"], Is.EqualTo("tool_error"));
+                Assert.That(getSpan.StatusCode, Is.EqualTo(ReceivedSpan.ErrorStatus));
+                Assert.That(getSpan.StatusMessage, Is.Empty, "the tool's error text stays out of the span");
+                Assert.That(spans.Where(s => s.Attributes.ContainsKey("url.query")), Is.Empty);
+            });
+
+            var toolPoints = await receiver.WaitForAsync(
+                r => r.MetricPoints.Where(p => p.Metric == "mcp.server.operation.duration" && p["mcp.method.name"] == "tools/call").ToList() is { Count: >= 2 } points ? points : null,
+                "mcp.server.operation.duration for both tools");
+            await receiver.WaitForAsync(r => r.MetricPoints.FirstOrDefault(p => p.Metric == "http.server.request.duration"), "ASP.NET Core's request duration");
+            var sessionStarted = await receiver.WaitForAsync(r => r.Logs.FirstOrDefault(l => l.Body.StartsWith("Session {SessionId} started", StringComparison.Ordinal)), "the session start log");
+
+            Assert.Multiple(() =>
+            {
+                Assert.That(toolPoints.Any(p => p["gen_ai.tool.name"] == "preferences_set" && p["error.type"] is null), "calls per tool, successful");
+                Assert.That(toolPoints.Any(p => p["gen_ai.tool.name"] == "preferences_get" && p["error.type"] == "tool_error"), "calls per tool, failed");
+                Assert.That(spans.Where(s => s.Name == "initialize").Select(s => s.TraceId), Does.Contain(sessionStarted.TraceId), "the log is in the initialize request's trace");
+            });
+        }
+        finally
+        {
+            // Shutting the app down flushes every exporter, so the scan below sees everything it would ever send.
+            await server.DisposeAsync();
+        }
+
+        var exported = receiver.Received.Select(r => (r.Path, Text: Encoding.UTF8.GetString(r.Body))).ToList();
+        Assert.That(exported.Select(e => e.Path).Distinct(), Is.EquivalentTo(new[] { "/v1/traces", "/v1/metrics", "/v1/logs" }));
+        var signature = token.Split('.')[2];
+        Assert.Multiple(() =>
+        {
+            foreach (var (path, text) in exported)
+            {
+                Assert.That(text, Does.Not.Contain(secret), $"{path}: the secret argument");
+                Assert.That(text, Does.Not.Contain(queryValue), $"{path}: a query string value");
+                Assert.That(text, Does.Not.Contain(signature), $"{path}: the bearer token");
+                Assert.That(text, Does.Not.Contain(token.Split('.')[1]), $"{path}: the bearer token's claims");
+            }
+        });
+    }
+}
