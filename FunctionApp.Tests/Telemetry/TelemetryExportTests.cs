@@ -99,6 +99,7 @@ public sealed class TelemetryExportTests
                 r => r.MetricPoints.Where(p => p.Metric == "mcp.server.operation.duration" && p["mcp.method.name"] == "tools/call").ToList() is { Count: >= 2 } points ? points : null,
                 "mcp.server.operation.duration for both tools");
             await receiver.WaitForAsync(r => r.MetricPoints.FirstOrDefault(p => p.Metric == "http.server.request.duration"), "ASP.NET Core's request duration");
+            await receiver.WaitForAsync(r => r.MetricPoints.FirstOrDefault(p => p.Metric == "mcpfunctions.sessions.started" && p["mcpfunctions.session.transport"] == "streamable"), "the app's session counter");
             var sessionStarted = await receiver.WaitForAsync(r => r.Logs.FirstOrDefault(l => l.Body.StartsWith("Session {SessionId} started", StringComparison.Ordinal)), "the session start log");
 
             Assert.Multiple(() =>

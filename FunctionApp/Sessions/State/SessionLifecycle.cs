@@ -4,6 +4,7 @@ using McpFunctions.Sessions.Cluster;
 using McpFunctions.Sessions.Relay;
 using McpFunctions.Sessions.Streams;
 using McpFunctions.Storage;
+using McpFunctions.Telemetry;
 
 namespace McpFunctions.Sessions.State;
 
@@ -52,6 +53,7 @@ internal sealed class SessionLifecycle(
         await sessions.CreateAsync(entity, cancellationToken);
         await index.AddSessionAsync(caller.PartitionKey, sessionId, cancellationToken);
         logger.LogInformation("Session {SessionId} started ({Transport}, {ProtocolVersion})", sessionId, transport, entity.ProtocolVersion);
+        McpFunctionsMetrics.SessionStarted(transport);
         return entity;
     }
 
@@ -78,6 +80,7 @@ internal sealed class SessionLifecycle(
         }
 
         logger.LogInformation("Session {SessionId} ended", sessionId);
+        McpFunctionsMetrics.SessionEnded();
     }
 
     /// <summary>Drops this instance's cached row, open stream and counters of the session.</summary>
