@@ -45,8 +45,16 @@ internal static class TelemetryExtensions
         services.Configure<McpServerOptions>(mcp => mcp.Filters.Message.IncomingFilters.Add(McpSessionTag.Filter));
 
         var version = typeof(TelemetryExtensions).Assembly.GetName().Version?.ToString(3);
+        // OTEL_SERVICE_NAME, when set, names the service instead (a later AddService would override it).
+        var serviceName = string.IsNullOrWhiteSpace(configuration["OTEL_SERVICE_NAME"]) ? ServiceName : null;
         var telemetry = services.AddOpenTelemetry()
-            .ConfigureResource(resource => resource.AddService(ServiceName, serviceVersion: version))
+            .ConfigureResource(resource =>
+            {
+                if (serviceName is not null)
+                {
+                    resource.AddService(serviceName, serviceVersion: version);
+                }
+            })
             .WithTracing(tracing =>
             {
                 tracing
