@@ -1,5 +1,6 @@
 using System.Net.Http.Headers;
 using System.Text;
+using System.Text.Json.Nodes;
 using McpFunctions.Auth;
 using McpFunctions.Tests.Fixtures;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
@@ -22,12 +23,10 @@ public sealed class TelemetryExportTests
     [Test]
     public async Task A_tool_call_is_exported_as_an_MCP_span_in_its_request_trace_with_metrics_and_correlated_logs_and_no_secrets()
     {
-        var secret = "Tel0Secret" + Guid.NewGuid().ToString("N");
-        var queryValue = "Tel0Query" + Guid.NewGuid().ToString("N");
-        await using var receiver = OtlpReceiver.Start();
+        await using var receiver = TelemetryReceiver.Start();
         await using var issuer = await OidcIssuer.StartAsync();
-        var token = issuer.Issue(Tenant, ClientId, UserId, string.Join(' ', McpScopes.All));
-        var server = new LoopbackServer(TestRun.Azurite.ConnectionString, new Dictionary<string, string?>
+        var workload = new Workload(issuer.Issue(Tenant, ClientId, UserId, string.Join(' ', McpScopes.All)));
+        var server = StartServer(issuer, new Dictionary<string, string?>
         {
             ["OTEL_EXPORTER_OTLP_ENDPOINT"] = receiver.Endpoint.ToString(),
             ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
@@ -35,38 +34,10 @@ public sealed class TelemetryExportTests
             ["OTEL_BSP_SCHEDULE_DELAY"] = "100",
             ["OTEL_BLRP_SCHEDULE_DELAY"] = "100",
             ["OTEL_METRIC_EXPORT_INTERVAL"] = "200",
-            // The SDK's Information logs too, so the scan covers what an operator who turns them on would export.
-            ["Logging:LogLevel:ModelContextProtocol"] = "Information",
-            ["AzureAd:Instance"] = issuer.Instance,
-            ["AzureAd:TenantId"] = Tenant,
-            ["AzureAd:ClientId"] = ClientId,
-        }, services => services.Configure<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme, o => o.RequireHttpsMetadata = false));
+        });
         try
         {
-            server.Start();
-            string? sessionId;
-            await using (var client = await McpClient.CreateAsync(new HttpClientTransport(new HttpClientTransportOptions
-            {
-                Endpoint = server.Url("/mcp"),
-                TransportMode = HttpTransportMode.StreamableHttp,
-                AdditionalHeaders = new Dictionary<string, string> { ["Authorization"] = $"Bearer {token}" },
-            }), new McpClientOptions { ProtocolVersion = Clients.SessionRevision }))
-            {
-                sessionId = client.SessionId;
-                var set = await client.CallToolAsync("preferences_set", new Dictionary<string, object?> { ["key"] = "colour", ["value"] = secret });
-                // Not found: the error text the tool returns quotes the key.
-                var get = await client.CallToolAsync("preferences_get", new Dictionary<string, object?> { ["key"] = secret });
-                Assert.That(set.IsError, Is.Not.True, set.Text());
-                Assert.That(get.IsError, Is.True);
-                Assert.That(get.Text(), Does.Contain(secret), "the failure quotes the argument, so the scan below means something");
-            }
-
-            // Query strings: the legacy transport's session id, and OAuth-style parameters.
-            using var http = server.CreateHttpClient();
-            using var message = new HttpRequestMessage(HttpMethod.Post, $"/message?sessionId={queryValue}") { Content = new StringContent("{}", Encoding.UTF8, "application/json") };
-            message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-            (await http.SendAsync(message)).Dispose();
-            (await http.GetAsync($"/?code={queryValue}&state={queryValue}")).Dispose();
+            var sessionId = await workload.RunAsync(server);
 
             var setSpan = await receiver.WaitForAsync(r => r.Spans.FirstOrDefault(s => s.Name == "tools/call preferences_set"), "the preferences_set span");
             var getSpan = await receiver.WaitForAsync(r => r.Spans.FirstOrDefault(s => s.Name == "tools/call preferences_get"), "the preferences_get span");
@@ -115,18 +86,117 @@ public sealed class TelemetryExportTests
             await server.DisposeAsync();
         }
 
-        var exported = receiver.Received.Select(r => (r.Path, Text: Encoding.UTF8.GetString(r.Body))).ToList();
-        Assert.That(exported.Select(e => e.Path).Distinct(), Is.EquivalentTo(new[] { "/v1/traces", "/v1/metrics", "/v1/logs" }));
-        var signature = token.Split('.')[2];
+        Assert.That(receiver.Received.Select(r => r.Path).Distinct(), Is.EquivalentTo(new[] { "/v1/traces", "/v1/metrics", "/v1/logs" }));
+        workload.AssertNotIn(receiver);
+    }
+
+    [Test]
+    public async Task Azure_Monitor_receives_the_tool_calls_as_requests_with_their_storage_calls_logs_and_metrics_and_no_secrets()
+    {
+        await using var receiver = TelemetryReceiver.Start();
+        await using var issuer = await OidcIssuer.StartAsync();
+        var workload = new Workload(issuer.Issue(Tenant, ClientId, UserId, string.Join(' ', McpScopes.All)));
+        // The instrumentation key alone (no APPLICATIONINSIGHTS_AUTHENTICATION_STRING): a managed identity is not
+        // reachable from a test, and the connection string is all that differs.
+        var server = StartServer(issuer, new Dictionary<string, string?>
+        {
+            ["APPLICATIONINSIGHTS_CONNECTION_STRING"] = $"InstrumentationKey=00000000-0000-0000-0000-000000000000;IngestionEndpoint={receiver.Endpoint}",
+        });
+        try
+        {
+            await workload.RunAsync(server);
+            // The exporter sends spans and logs every 5 s; metrics every minute, and on shutdown.
+            await receiver.WaitForAsync(r => r.TrackedItems.FirstOrDefault(i => (string?)i["data"]?["baseData"]?["name"] == "tools/call preferences_get"), "the preferences_get request");
+            await receiver.WaitForAsync(r => r.TrackedItems.FirstOrDefault(i => (string?)i["data"]?["baseType"] == "MessageData"), "a log");
+        }
+        finally
+        {
+            await server.DisposeAsync();
+        }
+
+        var items = receiver.TrackedItems.ToList();
+        var requests = items.Where(i => (string?)i["data"]?["baseType"] == "RequestData").Select(i => i["data"]!["baseData"]!).ToList();
+        var setCall = requests.FirstOrDefault(r => (string?)r["name"] == "tools/call preferences_set");
+        var getCall = requests.FirstOrDefault(r => (string?)r["name"] == "tools/call preferences_get");
         Assert.Multiple(() =>
         {
-            foreach (var (path, text) in exported)
-            {
-                Assert.That(text, Does.Not.Contain(secret), $"{path}: the secret argument");
-                Assert.That(text, Does.Not.Contain(queryValue), $"{path}: a query string value");
-                Assert.That(text, Does.Not.Contain(signature), $"{path}: the bearer token");
-                Assert.That(text, Does.Not.Contain(token.Split('.')[1]), $"{path}: the bearer token's claims");
-            }
+            Assert.That(setCall, Is.Not.Null, "the MCP span is a request");
+            Assert.That((string?)setCall?["properties"]?["gen_ai.tool.name"], Is.EqualTo("preferences_set"));
+            Assert.That((bool?)setCall?["success"], Is.True);
+            Assert.That((bool?)getCall?["success"], Is.False, "an isError result is a failed request");
+            Assert.That(items.Select(i => (string?)i["data"]?["baseType"]), Does.Contain("RemoteDependencyData"), "the storage calls");
+            Assert.That(items.Where(i => (string?)i["data"]?["baseType"] == "RemoteDependencyData" && i["tags"]?["ai.operation.parentId"] is null), Is.Empty,
+                "background work's storage calls are not traced (the exporter's own sampler is replaced)");
+            Assert.That(items.Select(i => (string?)i["data"]?["baseType"]), Does.Contain("MessageData"), "the logs");
+            Assert.That(items.Select(i => (string?)i["data"]?["baseType"]), Does.Contain("MetricData"), "the metrics");
         });
+        workload.AssertNotIn(receiver);
+    }
+
+    private static LoopbackServer StartServer(OidcIssuer issuer, Dictionary<string, string?> settings)
+    {
+        // The SDK's Information logs too, so the scan covers what an operator who turns them on would export.
+        settings["Logging:LogLevel:ModelContextProtocol"] = "Information";
+        settings["AzureAd:Instance"] = issuer.Instance;
+        settings["AzureAd:TenantId"] = Tenant;
+        settings["AzureAd:ClientId"] = ClientId;
+        return new LoopbackServer(TestRun.Azurite.ConnectionString, settings,
+            services => services.Configure<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme, o => o.RequireHttpsMetadata = false)).Start();
+    }
+
+    /// <summary>
+    /// Tool calls with a recognisable secret as an argument (one of them failing with an error text that quotes it),
+    /// made with a bearer token, and requests whose query strings carry recognisable values.
+    /// </summary>
+    private sealed class Workload(string token)
+    {
+        private readonly string _secret = "Tel0Secret" + Guid.NewGuid().ToString("N");
+        private readonly string _queryValue = "Tel0Query" + Guid.NewGuid().ToString("N");
+
+        /// <returns>The session id the client held.</returns>
+        public async Task<string?> RunAsync(LoopbackServer server)
+        {
+            string? sessionId;
+            await using (var client = await McpClient.CreateAsync(new HttpClientTransport(new HttpClientTransportOptions
+            {
+                Endpoint = server.Url("/mcp"),
+                TransportMode = HttpTransportMode.StreamableHttp,
+                AdditionalHeaders = new Dictionary<string, string> { ["Authorization"] = $"Bearer {token}" },
+            }), new McpClientOptions { ProtocolVersion = Clients.SessionRevision }))
+            {
+                sessionId = client.SessionId;
+                var set = await client.CallToolAsync("preferences_set", new Dictionary<string, object?> { ["key"] = "colour", ["value"] = _secret });
+                // Not found: the error text the tool returns quotes the key.
+                var get = await client.CallToolAsync("preferences_get", new Dictionary<string, object?> { ["key"] = _secret });
+                Assert.That(set.IsError, Is.Not.True, set.Text());
+                Assert.That(get.IsError, Is.True);
+                Assert.That(get.Text(), Does.Contain(_secret), "the failure quotes the argument, so the scan means something");
+            }
+
+            // Query strings: the legacy transport's session id, and OAuth-style parameters.
+            using var http = server.CreateHttpClient();
+            using var message = new HttpRequestMessage(HttpMethod.Post, $"/message?sessionId={_queryValue}") { Content = new StringContent("{}", Encoding.UTF8, "application/json") };
+            message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            (await http.SendAsync(message)).Dispose();
+            (await http.GetAsync($"/?code={_queryValue}&state={_queryValue}")).Dispose();
+            return sessionId;
+        }
+
+        public void AssertNotIn(TelemetryReceiver receiver)
+        {
+            var exported = receiver.Received.Select(r => (r.Path, Text: Encoding.UTF8.GetString(r.Body))).ToList();
+            Assert.That(exported, Is.Not.Empty);
+            var parts = token.Split('.');
+            Assert.Multiple(() =>
+            {
+                foreach (var (path, text) in exported)
+                {
+                    Assert.That(text, Does.Not.Contain(_secret), $"{path}: the secret argument");
+                    Assert.That(text, Does.Not.Contain(_queryValue), $"{path}: a query string value");
+                    Assert.That(text, Does.Not.Contain(parts[1]), $"{path}: the bearer token's claims");
+                    Assert.That(text, Does.Not.Contain(parts[2]), $"{path}: the bearer token's signature");
+                }
+            });
+        }
     }
 }

@@ -58,7 +58,6 @@ internal static class TelemetryExtensions
             .WithTracing(tracing =>
             {
                 tracing
-                    .SetSampler(RequestTraces.Sampler)
                     .AddSource(McpSdkTelemetry.Name, "Azure.*")
                     .AddAspNetCoreInstrumentation()
                     .AddHttpClientInstrumentation(http =>
@@ -79,6 +78,10 @@ internal static class TelemetryExtensions
                 {
                     tracing.AddConsoleExporter();
                 }
+
+                // Last: the Azure Monitor exporter sets a rate-limited sampler of its own, which would sample the
+                // background work's root spans as well as requests.
+                tracing.SetSampler(RequestTraces.Sampler);
             });
 
         // Metrics and logs go only where they are kept: the console has its own logger, and metrics there are noise.
