@@ -133,7 +133,8 @@ internal static class TelemetryExtensions
     {
         exporter.ConnectionString = connectionString;
         exporter.Credential = credential;
-        // Live metrics would send request samples past the redaction above; the metrics here cover what it shows.
+        // Live metrics come only with UseAzureMonitorExporter, which is not used: it would also send request samples
+        // outside the redaction. Off, so the per-signal exporters do not report it as unsupported.
         exporter.EnableLiveMetrics = false;
     }
 }
