@@ -6,6 +6,7 @@ using McpFunctions.Tests.Fixtures;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.Extensions.DependencyInjection;
 using ModelContextProtocol.Client;
+using ModelContextProtocol.Protocol;
 
 namespace McpFunctions.Tests.Telemetry;
 
@@ -42,6 +43,7 @@ public sealed class TelemetryExportTests
             var setSpan = await receiver.WaitForAsync(r => r.Spans.FirstOrDefault(s => s.Name == "tools/call preferences_set"), "the preferences_set span");
             var getSpan = await receiver.WaitForAsync(r => r.Spans.FirstOrDefault(s => s.Name == "tools/call preferences_get"), "the preferences_get span");
             var spans = await receiver.WaitForAsync(r => r.Spans.Any(s => s.Name == "GET /" && s.TraceId != setSpan.TraceId) ? r.Spans.ToList() : null, "the GET / span");
+            var elicitation = spans.FirstOrDefault(s => s.Name == "elicitation/create" && s.Scope == "Experimental.ModelContextProtocol" && s.TraceId != "" && s["mcp.session.id"] == sessionId);
             // The SDK makes the MCP span a child of the client's span when the client sends one in _meta (this
             // in-process client does), and links it to the HTTP request's span; without one, the request is its parent.
             var request = spans.Single(s => s.SpanId == setSpan.ParentSpanId || setSpan.LinkedSpanIds.Contains(s.SpanId));
@@ -60,6 +62,7 @@ public sealed class TelemetryExportTests
                 Assert.That(request.TraceId, Is.EqualTo(setSpan.TraceId), "one trace per MCP call");
                 Assert.That(spans.Where(s => s.TraceId == setSpan.TraceId).Select(s => s.Scope), Has.Some.StartsWith("Azure."),
                     "the Azure SDK's storage calls are in the tool call's trace");
+                Assert.That(elicitation, Is.Not.Null, "the server's request to the client carries the session id too");
                 Assert.That(getSpan["error.type"], Is.EqualTo("tool_error"));
                 Assert.That(getSpan.StatusCode, Is.EqualTo(ReceivedSpan.ErrorStatus));
                 Assert.That(getSpan.StatusMessage, Is.Empty, "the tool's error text stays out of the span");
@@ -162,9 +165,14 @@ public sealed class TelemetryExportTests
                 Endpoint = server.Url("/mcp"),
                 TransportMode = HttpTransportMode.StreamableHttp,
                 AdditionalHeaders = new Dictionary<string, string> { ["Authorization"] = $"Bearer {token}" },
-            }), new McpClientOptions { ProtocolVersion = Clients.SessionRevision }))
+            }), new McpClientOptions { ProtocolVersion = Clients.SessionRevision, Handlers = new McpClientHandlers { ElicitationHandler = Decline } }))
             {
                 sessionId = client.SessionId;
+                // A note titled with the secret, then a request from the server to the client (the confirmation).
+                var added = await client.CallToolAsync("notes_add", new Dictionary<string, object?> { ["title"] = _secret });
+                var deleteAll = await client.CallToolAsync("notes_delete_all");
+                Assert.That(added.IsError, Is.Not.True, added.Text());
+                Assert.That(deleteAll.Text(), Does.StartWith("Not confirmed"));
                 var set = await client.CallToolAsync("preferences_set", new Dictionary<string, object?> { ["key"] = "colour", ["value"] = _secret });
                 // Not found: the error text the tool returns quotes the key.
                 var get = await client.CallToolAsync("preferences_get", new Dictionary<string, object?> { ["key"] = _secret });
@@ -181,6 +189,9 @@ public sealed class TelemetryExportTests
             (await http.GetAsync($"/?code={_queryValue}&state={_queryValue}")).Dispose();
             return sessionId;
         }
+
+        private static ValueTask<ElicitResult> Decline(ElicitRequestParams? request, CancellationToken cancellationToken) =>
+            ValueTask.FromResult(new ElicitResult { Action = "decline" });
 
         public void AssertNotIn(TelemetryReceiver receiver)
         {

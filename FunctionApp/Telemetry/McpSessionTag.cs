@@ -7,7 +7,10 @@ namespace McpFunctions.Telemetry;
 /// legacy SSE <c>sessionId</c>); the SDK sets a random id of its own, which matches nothing a client or a log shows.
 /// A request served without a session (2026-07-28) gets no session id.
 /// </summary>
-/// <remarks>Registered only when telemetry is exported: an incoming message filter runs inside the SDK's span.</remarks>
+/// <remarks>
+/// Registered only when telemetry is on. A message filter runs inside the SDK's span: the server span of an incoming
+/// message, or the client span of a request the server sends.
+/// </remarks>
 internal static class McpSessionTag
 {
     public static McpMessageHandler Filter(McpMessageHandler next) => (context, cancellationToken) =>

@@ -42,7 +42,12 @@ internal static class TelemetryExtensions
 
         var credential = azureMonitor is null ? null : ApplicationInsightsCredential.From(configuration[ApplicationInsightsCredential.SettingName]);
         AppContext.SetSwitch(AzureActivitySourceSwitch, true);
-        services.Configure<McpServerOptions>(mcp => mcp.Filters.Message.IncomingFilters.Add(McpSessionTag.Filter));
+        services.Configure<McpServerOptions>(mcp =>
+        {
+            mcp.Filters.Message.IncomingFilters.Add(McpSessionTag.Filter);
+            // Requests to the client (elicitation, sampling, roots): the SDK starts their span before this filter.
+            mcp.Filters.Message.OutgoingFilters.Add(McpSessionTag.Filter);
+        });
 
         var version = typeof(TelemetryExtensions).Assembly.GetName().Version?.ToString(3);
         // OTEL_SERVICE_NAME, when set, names the service instead (a later AddService would override it).
