@@ -138,8 +138,9 @@ public sealed class TelemetryExportTests
 
     private static LoopbackServer StartServer(OidcIssuer issuer, Dictionary<string, string?> settings)
     {
-        // The SDK's Information logs too, so the scan covers what an operator who turns them on would export.
-        settings["Logging:LogLevel:ModelContextProtocol"] = "Information";
+        // Every level of the SDK's logs, so the scan covers what an operator who turns them on would export (at Trace
+        // it logs whole messages, which must stay on the console).
+        settings["Logging:LogLevel:ModelContextProtocol"] = "Trace";
         settings["AzureAd:Instance"] = issuer.Instance;
         settings["AzureAd:TenantId"] = Tenant;
         settings["AzureAd:ClientId"] = ClientId;

@@ -131,6 +131,9 @@ internal static class TelemetryExtensions
             }
         });
 
+        // The MCP SDK logs whole messages (tool arguments and results) at Trace, for debugging on the console; whatever
+        // the configured level, they are not exported.
+        services.AddLogging(logging => logging.AddFilter<OpenTelemetryLoggerProvider>("ModelContextProtocol", LogLevel.Debug));
         return services;
     }
 
