@@ -11,8 +11,9 @@ using ModelContextProtocol.Protocol;
 namespace McpFunctions.Tests.Telemetry;
 
 /// <summary>
-/// The app's real OTLP exporters, sending to a local receiver: MCP spans under their HTTP request, the SDK's metrics
-/// per tool and outcome, logs in their trace, and nowhere a token, a secret argument or a query string value.
+/// The app's real exporters (OTLP, and Azure Monitor's), sending to a local receiver: MCP spans in their HTTP request's
+/// trace, the SDK's metrics per tool and outcome, logs in their trace, and nowhere a token, a secret argument, a note's
+/// title or a query string value.
 /// </summary>
 [NonParallelizable]
 public sealed class TelemetryExportTests
