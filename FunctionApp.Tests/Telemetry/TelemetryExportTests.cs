@@ -40,10 +40,15 @@ public sealed class TelemetryExportTests
         try
         {
             var sessionId = await workload.RunAsync(server);
+            await using (var stateless = await Clients.StatelessAsync(server))
+            {
+                Assert.That((await stateless.CallToolAsync("calculator_add", new Dictionary<string, object?> { ["a"] = 1, ["b"] = 2 })).IsError, Is.Not.True);
+            }
 
             var setSpan = await receiver.WaitForAsync(r => r.Spans.FirstOrDefault(s => s.Name == "tools/call preferences_set"), "the preferences_set span");
             var getSpan = await receiver.WaitForAsync(r => r.Spans.FirstOrDefault(s => s.Name == "tools/call preferences_get"), "the preferences_get span");
             var spans = await receiver.WaitForAsync(r => r.Spans.Any(s => s.Name == "GET /" && s.TraceId != setSpan.TraceId) ? r.Spans.ToList() : null, "the GET / span");
+            var statelessCall = await receiver.WaitForAsync(r => r.Spans.FirstOrDefault(s => s.Name == "tools/call calculator_add"), "the stateless call's span");
             var elicitation = spans.FirstOrDefault(s => s.Name == "elicitation/create" && s.Scope == "Experimental.ModelContextProtocol" && s.TraceId != "" && s["mcp.session.id"] == sessionId);
             // The SDK makes the MCP span a child of the client's span when the client sends one in _meta (this
             // in-process client does), and links it to the HTTP request's span; without one, the request is its parent.
@@ -64,6 +69,7 @@ public sealed class TelemetryExportTests
                 Assert.That(spans.Where(s => s.TraceId == setSpan.TraceId).Select(s => s.Scope), Has.Some.StartsWith("Azure."),
                     "the Azure SDK's storage calls are in the tool call's trace");
                 Assert.That(elicitation, Is.Not.Null, "the server's request to the client carries the session id too");
+                Assert.That(statelessCall["mcp.session.id"], Is.Null, "a request served without a session has no session id");
                 Assert.That(getSpan["error.type"], Is.EqualTo("tool_error"));
                 Assert.That(getSpan.StatusCode, Is.EqualTo(ReceivedSpan.ErrorStatus));
                 Assert.That(getSpan.StatusMessage, Is.Empty, "the tool's error text stays out of the span");
