@@ -1,3 +1,4 @@
+using McpFunctions.Audit;
 using McpFunctions.Auth;
 using McpFunctions.Hosting;
 using McpFunctions.Mcp;
@@ -12,6 +13,7 @@ try
         .AddTelemetry(builder.Configuration, builder.Environment)
         .AddHosting(builder.Configuration)
         .AddStorage(builder.Configuration)
+        .AddAudit(builder.Configuration)
         .AddAuth(builder.Configuration, builder.Environment)
         .AddMcp(builder.Configuration, builder.Environment)
         .LoadDataProtectionKeysOnFirstUse();

@@ -50,6 +50,27 @@ param entraTenantId string = ''
 @description('Comma-separated Entra tenant ids whose users and tokens are accepted besides the app registration\'s own (for a multi-tenant registration). Empty: its own tenant only.')
 param allowedTenants string = ''
 
+@description('Put Azure API Management in front of the app, with a rate limit across all instances (docs/deploy.md). Off by default: it is a separate, billed service.')
+param enableApiManagement bool = false
+
+@allowed([
+  'BasicV2'
+  'StandardV2'
+  'Developer'
+  'Basic'
+  'Standard'
+  'Premium'
+])
+@description('API Management tier (Consumption lacks rate-limit-by-key, so it is not offered).')
+param apiManagementSku string = 'BasicV2'
+
+@minValue(1)
+@description('Requests per minute per caller (per access token, or per IP address without one) that API Management lets through, across all instances.')
+param apiManagementCallsPerMinute int = 1200
+
+@description('Where API Management sends service notifications. Empty: noreply@<environment>.invalid (nothing is delivered).')
+param apiManagementPublisherEmail string = ''
+
 var tags = {
   'azd-env-name': environmentName
 }
@@ -160,6 +181,20 @@ module api 'app/api.bicep' = {
   ]
 }
 
+module apim 'app/apim.bicep' = if (enableApiManagement) {
+  name: 'apim'
+  scope: resourceGroup
+  params: {
+    name: 'apim-${resourceToken}'
+    location: location
+    tags: tags
+    backendUrl: api.outputs.uri
+    skuName: apiManagementSku
+    callsPerMinute: apiManagementCallsPerMinute
+    publisherEmail: empty(apiManagementPublisherEmail) ? 'noreply@${environmentName}.invalid' : apiManagementPublisherEmail
+  }
+}
+
 // azd writes these into .azure/<env>/.env (`azd env get-values`).
 output AZURE_LOCATION string = location
 output AZURE_TENANT_ID string = tenant().tenantId
@@ -176,3 +211,4 @@ output AZURE_FUNCTION_APP_IDENTITY_CLIENT_ID string = identity.outputs.clientId
 output AZURE_LOGIN_ENDPOINT string = environment().authentication.loginEndpoint
 output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
 output APPLICATIONINSIGHTS_NAME string = monitoring.outputs.applicationInsightsName
+output API_MANAGEMENT_GATEWAY_URL string = enableApiManagement ? apim!.outputs.gatewayUrl : ''

@@ -1,3 +1,4 @@
+using McpFunctions.Audit;
 using McpFunctions.Tests.Fixtures;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -5,7 +6,10 @@ using ModelContextProtocol.Client;
 
 namespace McpFunctions.Tests.Auth;
 
-/// <summary>Checking this server's own access tokens reads no storage: the keys and the revoked list are in memory.</summary>
+/// <summary>
+/// Checking this server's own access tokens reads no storage: the keys and the revoked list are in memory. The only
+/// storage requests tool calls cause are the audit trail's, written in the background in batches.
+/// </summary>
 [NonParallelizable]
 public sealed class AccessTokenCostTests
 {
@@ -29,6 +33,8 @@ public sealed class AccessTokenCostTests
             AdditionalHeaders = new Dictionary<string, string> { ["Authorization"] = "Bearer " + tokens.GetProperty("access_token").GetString() },
         }), new McpClientOptions { ProtocolVersion = Clients.StatelessRevision });
         await client.CallToolAsync("calculator_add", new Dictionary<string, object?> { ["a"] = 1, ["b"] = 2 });
+        var audit = server.Services.GetRequiredService<AuditTrail>();
+        await audit.FlushAsync(CancellationToken.None);
 
         var mark = log.Mark();
         for (var i = 0; i < 20; i++)
@@ -37,8 +43,13 @@ public sealed class AccessTokenCostTests
             Assert.That(result.IsError, Is.Not.True);
         }
 
-        // The relay pump and the instance heartbeat poll their own tables in the background, whatever the requests.
+        await audit.FlushAsync(CancellationToken.None);
+
+        // The relay pump and the instance heartbeat poll their own tables in the background, whatever the requests;
+        // the audit writer stores the calls' rows in entity-group transactions ($batch), never reading anything.
         var background = new[] { "mcprelay", "mcpinstances" };
-        Assert.That(log.Requests.Skip(mark).Select(r => $"{r.Method} {r.Path}").Where(r => !background.Any(r.Contains)), Is.Empty);
+        var requests = log.Requests.Skip(mark).Select(r => $"{r.Method} {r.Path}").Where(r => !background.Any(r.Contains)).ToArray();
+        Assert.That(requests.Where(r => !r.EndsWith("/$batch", StringComparison.Ordinal)), Is.Empty);
+        Assert.That(requests, Is.Not.Empty.And.All.StartWith("POST "), "the audit rows, written in the background");
     }
 }

@@ -1,6 +1,9 @@
+using Azure.Data.Tables;
+using McpFunctions.Audit;
 using McpFunctions.Auth;
 using McpFunctions.Auth.Server;
 using McpFunctions.Features.Identity;
+using McpFunctions.Storage;
 using McpFunctions.Tests.Fixtures;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Authentication.OpenIdConnect;
@@ -69,6 +72,22 @@ public sealed class EntraSignInTests
         Assert.That(failure!.Message, Does.StartWith("The authorization server answered 400"));
         Assert.That(browser.LastPage, Does.Contain("Sign-in did not complete"));
         Assert.That(browser.Cookies.GetCookies(server.BaseAddress).Select(c => c.Name), Does.Not.Contain("mcp-user"));
+        Assert.That(await SignInsAsync(server, "outsider"), Does.Contain("entra refused"), "the refused sign-in is audited");
+    }
+
+    /// <summary>The audited sign-ins of a stand-in Entra user, as "method outcome".</summary>
+    private static async Task<List<string>> SignInsAsync(LoopbackServer server, string user)
+    {
+        await server.Services.GetRequiredService<AuditTrail>().FlushAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
+        var table = new TableServiceClient(TestRun.Azurite.ConnectionString).GetTableClient("mcp" + StorageNames.Audit);
+        var partition = StorageKey.Encode($"{Tenant}.{OidcIssuer.ObjectIdOf(user)}");
+        var events = new List<string>();
+        await foreach (var row in table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {partition} and Kind eq {AuditKinds.SignIn}")))
+        {
+            events.Add($"{row.GetString("Action")} {row.GetString("Outcome")}");
+        }
+
+        return events;
     }
 
     [TearDown]
@@ -111,6 +130,7 @@ public sealed class EntraSignInTests
 
         Assert.That(me.Id, Is.EqualTo($"{Tenant}.{OidcIssuer.ObjectIdOf("ada")}"));
         Assert.That(_issuer.ClientAuthentications, Does.Contain("client_secret"), "the code was redeemed with the app's credential");
+        Assert.That(await SignInsAsync(_server, "ada"), Does.Contain("entra ok"), "the sign-in is audited under the same id");
 
         await using var direct = await McpClient.CreateAsync(new HttpClientTransport(new HttpClientTransportOptions
         {

@@ -149,7 +149,7 @@ public sealed class OAuthBadInputTests
 
         Assert.That(statuses, Is.EqualTo(new[] { HttpStatusCode.BadRequest, HttpStatusCode.BadRequest, HttpStatusCode.TooManyRequests }));
         Assert.That(last!.Headers.RetryAfter, Is.Not.Null);
-        Assert.That(await last.Content.ReadAsStringAsync(), Does.Contain("\"error\":\"too_many_requests\""));
+        Assert.That(await last.Content.ReadAsStringAsync(), Does.Contain("\"error\":\"temporarily_unavailable\""));
         last.Dispose();
     }
 

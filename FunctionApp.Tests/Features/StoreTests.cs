@@ -20,11 +20,58 @@ public sealed class StoreTests
     private static StorageContainers Containers => new(new Lazy<BlobServiceClient>(() => new BlobServiceClient(TestRun.Azurite.ConnectionString)));
 
     [Test]
+    public async Task Racing_retries_with_one_idempotency_key_add_one_note_and_all_get_it()
+    {
+        var store = new NoteStore(Tables, TimeProvider.System);
+        var caller = new Caller("idem-" + Guid.NewGuid().ToString("N"), null, "test", []);
+        var key = Guid.NewGuid().ToString();
+
+        var notes = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => store.AddAsync(caller, "once", "body", [], key, CancellationToken.None)));
+        var later = await store.AddAsync(caller, "once", "body", [], key, CancellationToken.None);
+        var other = await store.AddAsync(caller, "twice", "body", [], Guid.NewGuid().ToString(), CancellationToken.None);
+
+        Assert.That(notes.Select(n => n.Id).Distinct(), Has.Exactly(1).Items);
+        Assert.That(later.Id, Is.EqualTo(notes[0].Id));
+        Assert.That(other.Id, Is.Not.EqualTo(notes[0].Id));
+        Assert.That(await store.CountAsync(caller, CancellationToken.None), Is.EqualTo(2), "the keys' rows are not notes");
+        Assert.That((await store.ListAsync(caller, 100, null, CancellationToken.None)).Notes.Select(n => n.Title), Is.EquivalentTo(new[] { "once", "twice" }));
+        Assert.That(await store.DeleteAllAsync(caller, CancellationToken.None), Is.EqualTo(2));
+    }
+
+    [Test]
+    public async Task Sixteen_callers_updating_one_note_at_once_are_retried_with_jitter_and_none_fails_silently()
+    {
+        var store = new NoteStore(Tables, TimeProvider.System);
+        var caller = new Caller("race-" + Guid.NewGuid().ToString("N"), null, "test", []);
+        var note = await store.AddAsync(caller, "contended", "start", [], null, CancellationToken.None);
+        using var go = new ManualResetEventSlim();
+
+        var racers = Enumerable.Range(0, 16).Select(i => Task.Run(async () =>
+        {
+            go.Wait();
+            try
+            {
+                return await store.UpdateAsync(caller, note.Id, null, $"body {i}", null, CancellationToken.None) is null ? "missing" : "updated";
+            }
+            catch (McpFunctions.Features.ConflictException e)
+            {
+                return e.Message;
+            }
+        })).ToArray();
+        go.Set();
+        var results = await Task.WhenAll(racers);
+        TestContext.Out.WriteLine($"16 concurrent updates: {results.Count(r => r == "updated")} applied, {results.Count(r => r != "updated")} refused");
+
+        Assert.That(results.Where(r => r != "updated"), Is.All.Contain("changed concurrently").And.All.Contain("retry"));
+        Assert.That(results.Count(r => r == "updated"), Is.GreaterThanOrEqualTo(12), "the jittered retries let nearly every racer through");
+    }
+
+    [Test]
     public async Task Concurrent_updates_of_different_fields_of_one_note_are_all_kept()
     {
         var store = new NoteStore(Tables, TimeProvider.System);
         var caller = LocalDeveloperCaller();
-        var note = await store.AddAsync(caller, $"etag {Guid.NewGuid():N}", "start", ["start"], CancellationToken.None);
+        var note = await store.AddAsync(caller, $"etag {Guid.NewGuid():N}", "start", ["start"], null, CancellationToken.None);
 
         for (var round = 0; round < 15; round++)
         {
@@ -51,7 +98,7 @@ public sealed class StoreTests
     {
         var store = new NoteStore(Tables, TimeProvider.System);
         var caller = LocalDeveloperCaller();
-        var note = await store.AddAsync(caller, $"gone {Guid.NewGuid():N}", "", [], CancellationToken.None);
+        var note = await store.AddAsync(caller, $"gone {Guid.NewGuid():N}", "", [], null, CancellationToken.None);
 
         Assert.That(await store.DeleteAsync(caller, note.Id, CancellationToken.None), Is.True);
         Assert.That(await store.DeleteAsync(caller, note.Id, CancellationToken.None), Is.False);
@@ -65,7 +112,7 @@ public sealed class StoreTests
         var store = new NoteStore(Tables, TimeProvider.System);
         var alice = OtherCaller("alice");
         var bob = OtherCaller("bob");
-        var note = await store.AddAsync(alice, "private", "secret", [], CancellationToken.None);
+        var note = await store.AddAsync(alice, "private", "secret", [], null, CancellationToken.None);
 
         Assert.That(await store.GetAsync(bob, note.Id, CancellationToken.None), Is.Null);
         Assert.That((await store.ListAsync(bob, 100, null, CancellationToken.None)).Notes, Is.Empty);

@@ -60,20 +60,28 @@ public sealed class Chromium : IAsyncDisposable
 
         // What the browser itself reported (a refused request, a Content-Security-Policy violation), for a failure.
         var browserLog = new List<string>();
+        var callback = redirectUri.GetLeftPart(UriPartial.Path);
+        var arrived = new TaskCompletionSource<IResponse>(TaskCreationOptions.RunContinuationsAsynchronously);
         page.Console += (_, message) => Note(browserLog, $"console {message.Type}: {message.Text}");
         page.RequestFailed += (_, request) => Note(browserLog, $"request failed: {request.Method} {request.Url} ({request.Failure})");
-        page.Response += (_, response) => Note(browserLog, $"{response.Request.Method} {response.Url} -> {response.Status}");
+        page.Response += (_, response) =>
+        {
+            Note(browserLog, $"{response.Request.Method} {response.Url} -> {response.Status}");
+            if (response.Url.StartsWith(callback, StringComparison.Ordinal))
+            {
+                arrived.TrySetResult(response);
+            }
+        };
         try
         {
             await page.GotoAsync(authorizationUri.ToString());
             await page.Locator("input[name=username]").FillAsync(user);
             await page.Locator("form button[type=submit]").ClickAsync();
             await page.Locator("button[name=decision][value=allow]").ClickAsync();
-            var callback = redirectUri.GetLeftPart(UriPartial.Path);
-            // Committed is enough (the page's text is read next): waiting for its load event can miss one that fired
-            // before the wait began.
-            await page.WaitForURLAsync(url => url.StartsWith(callback, StringComparison.Ordinal), new PageWaitForURLOptions { WaitUntil = WaitUntilState.Commit });
-            return await page.Locator("body").InnerTextAsync();
+            // The callback's own response, as the browser received it: a wait on navigation events can miss a
+            // navigation that completed before the wait began (seen once on a loaded machine).
+            var answer = await arrived.Task.WaitAsync(TimeSpan.FromSeconds(60), cancellationToken);
+            return await answer.TextAsync();
         }
         catch (Exception e) when (e is PlaywrightException or TimeoutException)
         {

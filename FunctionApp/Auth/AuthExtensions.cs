@@ -2,6 +2,7 @@ using McpFunctions.Auth.Clients;
 using McpFunctions.Auth.Downstream;
 using McpFunctions.Auth.Server;
 using McpFunctions.Hosting;
+using McpFunctions.Mcp;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.RateLimiting;
 
@@ -81,9 +82,12 @@ internal static class AuthExtensions
             services.AddSingleton<IAuthenticationSchemeProvider, OAuthPathSchemes>();
             services.AddRateLimiter(limiter =>
             {
+                limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
                 limiter.AddPolicy(RegistrationEndpoint.RateLimitPolicy, RegistrationEndpoint.RateLimit);
-                limiter.OnRejected = RegistrationEndpoint.OnRejectedAsync;
+                limiter.OnRejected = AddressRateLimit.OnRejectedAsync;
             });
+            services.AddOptions<RateLimiterOptions>().Configure<IOptionsMonitor<RateLimitOptions>>((limiter, limits) =>
+                limiter.GlobalLimiter = AddressRateLimit.Create(limits));
         }
 
         var policies = services.AddAuthorizationBuilder()
@@ -116,7 +120,9 @@ internal static class AuthExtensions
 
         if (state.Enabled)
         {
-            app.UseRateLimiter();
+            // Per address, before the authorization server answers anything (it answers some requests in middleware).
+            // MCP routes are limited per user instead, after authentication (UseMcpSessions).
+            app.UseWhen(context => !McpRoutes.IsAny(context.Request.Path), branch => branch.UseRateLimiter());
             app.UseAuthorizationServer();
         }
 

@@ -30,6 +30,10 @@ internal sealed record Caller(string Id, string? Name, string AuthenticationMeth
     /// <summary>Only the caller's id (<see cref="From"/> also collects scopes and name): for checks on every request.</summary>
     public static string IdOf(ClaimsPrincipal? user) => IdOf(AuthenticatedIdentity(user));
 
+    /// <summary>The caller's id, or null when the request has no authenticated user with an id (no exception: for limits that skip such requests).</summary>
+    public static string? TryIdOf(ClaimsPrincipal? user) =>
+        user?.Identities.FirstOrDefault(identity => identity.IsAuthenticated) is { } identity ? StableId(identity) : null;
+
     private static ClaimsIdentity AuthenticatedIdentity(ClaimsPrincipal? user)
     {
         if (user is not null)

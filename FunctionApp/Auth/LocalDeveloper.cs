@@ -41,9 +41,9 @@ internal sealed class LocalDeveloper(IOptionsMonitor<AuthenticationSchemeOptions
         var name = Request.Headers[IdentityHeader].ToString();
         if (name.Length > 0)
         {
-            if (name.Length > 32 || !name.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '-'))
+            if (!IsValidName(name))
             {
-                return Task.FromResult(AuthenticateResult.Fail($"{IdentityHeader} must be 1-32 characters of a-z, 0-9 and '-'."));
+                return Task.FromResult(AuthenticateResult.Fail(InvalidNameMessage));
             }
 
             subject = $"{SubjectId}:{name}";
@@ -59,9 +59,16 @@ internal sealed class LocalDeveloper(IOptionsMonitor<AuthenticationSchemeOptions
         return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName)));
     }
 
-    // A presented token is never ignored in favour of the local developer: it is refused.
+    private static readonly string InvalidNameMessage = $"{IdentityHeader} must be 1-32 characters of a-z, 0-9 and '-'.";
+
+    private static bool IsValidName(string name) => name.Length <= 32 && name.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '-');
+
+    // A presented token is never ignored in favour of the local developer: it is refused. A malformed identity header
+    // is named as the cause, rather than the address.
     protected override Task HandleChallengeAsync(AuthenticationProperties properties) =>
-        BearerChallenge.WriteAsync(Response,
-            "This server cannot validate the presented token: configure AzureAd, or send the request without one.",
-            "The local developer sign-in only accepts requests from this machine (loopback).");
+        Request.Headers[IdentityHeader].ToString() is { Length: > 0 } name && !IsValidName(name)
+            ? BearerChallenge.WriteAsync(Response, InvalidNameMessage, InvalidNameMessage)
+            : BearerChallenge.WriteAsync(Response,
+                "This server cannot validate the presented token: configure AzureAd, or send the request without one.",
+                "The local developer sign-in only accepts requests from this machine (loopback).");
 }

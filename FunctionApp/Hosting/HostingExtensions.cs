@@ -1,4 +1,6 @@
 using McpFunctions.Mcp;
+using McpFunctions.Storage;
+using ModelContextProtocol;
 using Microsoft.AspNetCore.Cors.Infrastructure;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.HttpOverrides;
@@ -11,8 +13,10 @@ internal static class HostingExtensions
     public static IServiceCollection AddHosting(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddValidatedOptions<HostingOptions, HostingOptionsValidator>(configuration, HostingOptions.SectionName);
+        services.AddValidatedOptions<RateLimitOptions, RateLimitOptionsValidator>(configuration, RateLimitOptions.SectionName);
 
         services.AddSingleton(TimeProvider.System);
+        services.AddOptions<HostOptions>().Configure<IOptions<HostingOptions>>((host, hosting) => host.ShutdownTimeout = hosting.Value.ShutdownTimeout);
         services.AddProblemDetails();
 
         // The Functions host (and nginx in tests) proxy from loopback; trust X-Forwarded-* only from there (the default).
@@ -66,11 +70,18 @@ internal static class HostingExtensions
             {
                 BadHttpRequestException bad => bad.StatusCode,
                 InvalidDataException => StatusCodes.Status400BadRequest,
+                // Params the SDK could not read before any filter runs (initialize's), or that our session code refused.
+                JsonException or McpProtocolException => StatusCodes.Status400BadRequest,
+                _ when MalformedParams.Describe(e, null) is not null => StatusCodes.Status400BadRequest,
+                // Storage did not answer (a session lookup, sign-in state, the event store): the client retries.
+                _ when StorageFaults.IsUnavailable(e) => StatusCodes.Status503ServiceUnavailable,
                 _ => StatusCodes.Status500InternalServerError,
             },
             ExceptionHandler = WriteUnhandledErrorAsync,
-            // A client's bad request (e.g. a body over the limit) is answered with its 4xx; it is not a server error to log.
-            SuppressDiagnosticsCallback = context => context.Exception is BadHttpRequestException or InvalidDataException,
+            // A client's bad request (e.g. a body over the limit) is answered with its 4xx; it is not a server error to
+            // log. A storage outage is logged once per request as a warning, without a stack trace.
+            SuppressDiagnosticsCallback = context => context.Exception is BadHttpRequestException or InvalidDataException or JsonException or McpProtocolException
+                || StorageFaults.IsUnavailable(context.Exception) || MalformedParams.Describe(context.Exception, null) is not null,
         });
         app.UseMiddleware<RequestGuard>();
         app.UseCors();
@@ -104,6 +115,22 @@ internal static class HostingExtensions
     private static Task WriteUnhandledErrorAsync(HttpContext context)
     {
         var status = context.Response.StatusCode;
+        var fault = context.Features.Get<Microsoft.AspNetCore.Diagnostics.IExceptionHandlerFeature>()?.Error;
+        if (status == StatusCodes.Status400BadRequest && McpRoutes.IsAny(context.Request.Path) && fault is not null
+            && ((fault as McpProtocolException)?.Message ?? MalformedParams.Describe(fault, context.Request.Headers[McpHeaders.Method].ToString() is { Length: > 0 } method ? method : null)) is { } problem)
+        {
+            var code = fault is McpProtocolException protocol ? (int)protocol.ErrorCode : (int)McpErrorCode.InvalidParams;
+            return McpResponses.WriteErrorAsync(context, status, code, problem);
+        }
+
+        if (status == StatusCodes.Status503ServiceUnavailable)
+        {
+            context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("McpFunctions.Storage")
+                .LogWarning("Storage unavailable for {Method} {Path}: {Fault}", context.Request.Method, context.Request.Path, Describe(fault));
+            context.Response.Headers.RetryAfter = StorageFaults.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return ErrorResponses.WriteAsync(context, status, "temporarily_unavailable", StorageFaults.Message);
+        }
+
         var (error, description) = status switch
         {
             StatusCodes.Status413PayloadTooLarge => ("request_too_large", "The request body is larger than this server accepts."),
@@ -112,6 +139,15 @@ internal static class HostingExtensions
         };
         return ErrorResponses.WriteAsync(context, status, error, description);
     }
+
+    /// <summary>What failed, without a message that could carry a URL or key: the status and error code, or the exception type.</summary>
+    private static string Describe(Exception? fault) => fault switch
+    {
+        Azure.RequestFailedException failed => $"{failed.Status} {failed.ErrorCode}",
+        AggregateException aggregate => string.Join("; ", aggregate.InnerExceptions.Select(Describe).Distinct()),
+        null => "unknown",
+        _ => fault.GetType().Name,
+    };
 
     private static Task WriteHealthAsync(HttpContext context, HealthReport report)
     {

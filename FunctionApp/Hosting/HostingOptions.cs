@@ -23,6 +23,13 @@ internal sealed record HostingOptions
     /// <summary>Largest request body accepted, in bytes; larger requests get 413.</summary>
     [Range(1024, 100 * 1024 * 1024)]
     public long MaxRequestBodyBytes { get; init; } = 4 * 1024 * 1024;
+
+    /// <summary>
+    /// On SIGTERM (scale-in, a deployment), how long requests in flight may take to finish before the process exits;
+    /// streams end at once with a reconnection hint. Under the platform's own grace period, so the exit is ours.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:05:00")]
+    public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(25);
 }
 
 /// <summary>Checks the data annotations on <see cref="HostingOptions"/> with source-generated code (no reflection at start-up).</summary>

@@ -1,4 +1,5 @@
 using McpFunctions.Features;
+using McpFunctions.Storage;
 
 namespace McpFunctions.Mcp;
 
@@ -25,6 +26,10 @@ internal static class DomainErrors
             {
                 return ValueTask.FromResult(ToolError(request, e));
             }
+            catch (Exception e) when (StorageFaults.IsUnavailable(e))
+            {
+                return ValueTask.FromResult(StorageToolError(request, e));
+            }
 
             return call.IsCompletedSuccessfully ? call : AwaitToolAsync(call, request);
         };
@@ -39,6 +44,22 @@ internal static class DomainErrors
         {
             return ToolError(request, e);
         }
+        catch (Exception e) when (StorageFaults.IsUnavailable(e))
+        {
+            return StorageToolError(request, e);
+        }
+    }
+
+    /// <summary>A tool whose storage did not answer: a result that says to retry (the write was not acknowledged).</summary>
+    private static CallToolResult StorageToolError(RequestContext<CallToolRequestParams> request, Exception e)
+    {
+        request.Services?.GetService<ILoggerFactory>()?.CreateLogger("McpFunctions.Storage")
+            .LogWarning("Storage unavailable in tool {Tool}: {Fault}", request.Params?.Name, e is Azure.RequestFailedException failed ? $"{failed.Status} {failed.ErrorCode}" : e.GetType().Name);
+        return new CallToolResult
+        {
+            IsError = true,
+            Content = [new TextContentBlock { Text = $"An error occurred invoking '{request.Params?.Name}': {StorageFaults.Message}" }],
+        };
     }
 
     private static CallToolResult ToolError(RequestContext<CallToolRequestParams> request, DomainException e) => new()
@@ -58,11 +79,25 @@ internal static class DomainErrors
     {
         try
         {
+            if ((UnknownNames.Check(context) ?? PromptArgumentCheck.Check(context)) is { } refused)
+            {
+                throw refused;
+            }
+
             await next(context, cancellationToken);
         }
         catch (DomainException e)
         {
             throw new McpProtocolException(e.Message, McpErrorCode.InvalidParams);
+        }
+        catch (Exception e) when (StorageFaults.IsUnavailable(e))
+        {
+            throw new McpProtocolException(StorageFaults.Message, McpErrorCode.InternalError);
+        }
+        catch (Exception e) when (MalformedParams.Describe(e, (context.JsonRpcMessage as JsonRpcRequest)?.Method) is { } problem)
+        {
+            // The SDK reads a request's params only when it handles it; what it cannot read is the client's error.
+            throw new McpProtocolException(problem, McpErrorCode.InvalidParams);
         }
     }
 }

@@ -32,6 +32,11 @@ internal static class McpExtensions
         services.AddSingleton<ClientLog>();
         services.AddSingleton<RequestStateProtector>();
         services.AddSingleton<IOptionsFactory<McpServerOptions>, ReusedServerOptions>();
+        services.AddRateLimiter(limiter =>
+        {
+            limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            limiter.AddPolicy<string, McpRateLimit>(McpRateLimit.PolicyName);
+        });
 
         // Tool results always carry every property (null included), so structured content matches the
         // generated output schema, which lists nullable properties as required.
@@ -65,9 +70,9 @@ internal static class McpExtensions
             .WithReadResourceHandler(UnknownResources.ReadAsync)
             .WithSetLoggingLevelHandler(ClientLog.SetLevelAsync)
             .WithRequestFilters(filters => filters
+                .AddCallToolFilter(ToolCallAudit.Filter)
                 .AddCallToolFilter(ToolArgumentCheck.Filter)
-                .AddCallToolFilter(DomainErrors.ToolFilter)
-                .AddGetPromptFilter(PromptArgumentCheck.Filter))
+                .AddCallToolFilter(DomainErrors.ToolFilter))
             .WithMessageFilters(filters => filters.AddIncomingFilter(DomainErrors.MessageFilter));
 
         if (options.ConformanceFixtures)
@@ -80,7 +85,8 @@ internal static class McpExtensions
 
     /// <summary>
     /// Runs after authentication and before authorization, in this order: the instance header (diagnostics), the
-    /// transport's HTTP rules, the session gate, the admitted session's streams, and the end of a deleted session.
+    /// per-user rate limit, the transport's HTTP rules, the session gate, the admitted session's streams, and the end
+    /// of a deleted session.
     /// </summary>
     public static IApplicationBuilder UseMcpSessions(this IApplicationBuilder app)
     {
@@ -89,6 +95,14 @@ internal static class McpExtensions
             app.UseMiddleware<InstanceHeader>();
         }
 
+        // Only MCP routes here: the other routes went through the rate limiter before the authorization server (UseAuth,
+        // when it runs), and a second pass would count them twice. A refused request costs no session or storage read.
+        app.UseWhen(context => McpRoutes.IsAny(context.Request.Path), branch => branch.UseRateLimiter());
+
+        // Scale-in: events of response streams still waiting to be stored are stored now, so a client cut off by the
+        // shutdown resumes its stream on another instance (NotificationStream ends its streams with a retry hint).
+        var streams = app.ApplicationServices.GetRequiredService<Sessions.Streams.PersistDelayQueue>();
+        app.ApplicationServices.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping.Register(streams.PersistAllNow);
         return app
             .UseMiddleware<McpRequestRules>()
             .UseMiddleware<SessionGate>()
@@ -103,8 +117,8 @@ internal static class McpExtensions
         var options = endpoints.ServiceProvider.GetRequiredService<IOptionsFactory<McpServerOptions>>();
         _ = Task.Run(() => options.Create(Options.DefaultName));
 
-        endpoints.MapMcp(McpRoutes.StreamableHttp).RequireAuthorization(AuthExtensions.McpCallerPolicy);
-        endpoints.MapLegacySse().RequireAuthorization(AuthExtensions.McpCallerPolicy);
+        endpoints.MapMcp(McpRoutes.StreamableHttp).RequireAuthorization(AuthExtensions.McpCallerPolicy).RequireRateLimiting(McpRateLimit.PolicyName);
+        endpoints.MapLegacySse().RequireAuthorization(AuthExtensions.McpCallerPolicy).RequireRateLimiting(McpRateLimit.PolicyName);
         return endpoints;
     }
 }

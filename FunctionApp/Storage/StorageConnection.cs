@@ -1,4 +1,5 @@
 using Azure.Core;
+using Azure.Core.Pipeline;
 using Azure.Data.Tables;
 using Azure.Storage.Blobs;
 using Microsoft.Extensions.Azure;
@@ -18,32 +19,76 @@ internal static class StorageConnection
 {
     public const string SettingName = "AzureWebJobsStorage";
 
+    /// <summary>Per try: the longest a storage call may go without an answer (each read of a body too).</summary>
+    public static readonly TimeSpan NetworkTimeout = TimeSpan.FromSeconds(3);
+
+    /// <summary>
+    /// Three tries of at most <see cref="NetworkTimeout"/> each, 0.3 s and 0.6 s apart (exponential, jittered by
+    /// Azure.Core): no storage call waits more than about 10 s before it fails, and a request fails after that with
+    /// 503 instead of hanging (docs/operations.md). The defaults (100 s per try, three retries) let one request wait
+    /// over five minutes, past the Functions host's HTTP limit.
+    /// </summary>
+    private static void Bound(Azure.Core.RetryOptions retry)
+    {
+        retry.Mode = RetryMode.Exponential;
+        retry.MaxRetries = 2;
+        retry.Delay = TimeSpan.FromMilliseconds(300);
+        retry.MaxDelay = TimeSpan.FromSeconds(1);
+        retry.NetworkTimeout = NetworkTimeout;
+    }
+
     public static StorageClients CreateClients(
         IConfiguration configuration, AzureComponentFactory componentFactory)
     {
         var section = configuration.GetSection(SettingName);
         var tableOptions = new TableClientOptions();
         var blobOptions = new BlobClientOptions();
-        tableOptions.Retry.NetworkTimeout = blobOptions.Retry.NetworkTimeout = TimeSpan.FromSeconds(30);
+        Bound(tableOptions.Retry);
+        Bound(blobOptions.Retry);
 
-        if (!string.IsNullOrWhiteSpace(section.Value))
+        TableServiceClient? tables = null;
+        BlobServiceClient? blobs = null;
+        Uri? tableUri = null, blobUri = null;
+        TokenCredential? credential = null;
+        if (string.IsNullOrWhiteSpace(section.Value))
         {
-            return new StorageClients(new TableServiceClient(section.Value, tableOptions), new BlobServiceClient(section.Value, blobOptions));
+            var accountName = section["accountName"];
+            var tableEndpoint = section["tableServiceUri"] ?? (accountName is null ? null : $"https://{accountName}.table.core.windows.net");
+            var blobEndpoint = section["blobServiceUri"] ?? (accountName is null ? null : $"https://{accountName}.blob.core.windows.net");
+            if (tableEndpoint is null || blobEndpoint is null)
+            {
+                throw new InvalidOperationException(
+                    $"Storage is not configured. Set '{SettingName}' to a connection string, or set " +
+                    $"'{SettingName}__tableServiceUri' and '{SettingName}__blobServiceUri' (or '{SettingName}__accountName') " +
+                    $"with '{SettingName}__credential=managedidentity'.");
+            }
+
+            tableUri = new Uri(tableEndpoint);
+            blobUri = new Uri(blobEndpoint);
+            credential = componentFactory.CreateTokenCredential(section);
+        }
+        else
+        {
+            var probe = new TableServiceClient(section.Value);
+            tableUri = probe.Uri;
+            blobUri = new BlobServiceClient(section.Value).Uri;
         }
 
-        var accountName = section["accountName"];
-        var tableUri = section["tableServiceUri"] ?? (accountName is null ? null : $"https://{accountName}.table.core.windows.net");
-        var blobUri = section["blobServiceUri"] ?? (accountName is null ? null : $"https://{accountName}.blob.core.windows.net");
-        if (tableUri is null || blobUri is null)
+        tableOptions.AddPolicy(new MissingStorageRepair(MissingStorageRepair.TableNotFound, tableUri.AbsolutePath.TrimEnd('/'),
+            (name, ct) => tables!.CreateTableIfNotExistsAsync(name, ct)), HttpPipelinePosition.PerCall);
+        blobOptions.AddPolicy(new MissingStorageRepair(MissingStorageRepair.ContainerNotFound, blobUri.AbsolutePath.TrimEnd('/'),
+            (name, ct) => blobs!.GetBlobContainerClient(name).CreateIfNotExistsAsync(cancellationToken: ct)), HttpPipelinePosition.PerCall);
+        if (credential is null)
         {
-            throw new InvalidOperationException(
-                $"Storage is not configured. Set '{SettingName}' to a connection string, or set " +
-                $"'{SettingName}__tableServiceUri' and '{SettingName}__blobServiceUri' (or '{SettingName}__accountName') " +
-                $"with '{SettingName}__credential=managedidentity'.");
+            tables = new TableServiceClient(section.Value, tableOptions);
+            blobs = new BlobServiceClient(section.Value, blobOptions);
+        }
+        else
+        {
+            tables = new TableServiceClient(tableUri, credential, tableOptions);
+            blobs = new BlobServiceClient(blobUri, credential, blobOptions);
         }
 
-        TokenCredential credential = componentFactory.CreateTokenCredential(section);
-        return new StorageClients(new TableServiceClient(new Uri(tableUri), credential, tableOptions),
-                new BlobServiceClient(new Uri(blobUri), credential, blobOptions));
+        return new StorageClients(tables, blobs);
     }
 }

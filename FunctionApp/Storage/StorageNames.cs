@@ -41,4 +41,7 @@ internal static class StorageNames
 
     /// <summary>Microsoft.Identity.Web's token cache: each Entra user's tokens for the downstream API, encrypted.</summary>
     public const string TokenCache = "tokencache";
+
+    /// <summary>The audit trail: who did what, when, with what outcome (never the content), partitioned by user.</summary>
+    public const string Audit = "audit";
 }

@@ -11,6 +11,9 @@ internal sealed class StorageTables(Lazy<TableServiceClient> service, IOptions<S
 
     public string PhysicalName(string logicalName) => options.Value.TablePrefix + logicalName;
 
+    /// <summary>The logical names of the tables this process has used (the health check checks them).</summary>
+    public IEnumerable<string> Opened => _ready.Keys;
+
     public async ValueTask<TableClient> GetAsync(string logicalName, CancellationToken cancellationToken)
     {
         var task = _ready.GetOrAdd(logicalName, name => CreateAsync(PhysicalName(name)));

@@ -44,10 +44,14 @@ await using var azurite = await Azurite.StartAsync();
 
 // Both run in Development: McpFunctions signs loopback callers in as the local developer only there, and the
 // bare server gets the same environment so that Development-only costs (scope validation, user secrets) match.
+// The load is one user sending as fast as the server answers, far over the per-user limit: the limit is raised so
+// that the limiter still runs (its cost is measured) but never refuses a call.
 var ours = new ServerUnderTest("McpFunctions", "FunctionApp", "McpFunctions", new Dictionary<string, string>
 {
     ["ASPNETCORE_ENVIRONMENT"] = "Development",
     ["AzureWebJobsStorage"] = azurite.ConnectionString,
+    ["RateLimits__McpRequestsPerMinute"] = "100000000",
+    ["RateLimits__McpBurst"] = "100000000",
     // Development writes spans to the console; the bare server has no telemetry, so neither may we here.
     ["Telemetry__Console"] = "false",
 });
@@ -57,6 +61,8 @@ var oursJwt = new ServerUnderTest("McpFunctions+JWT", "FunctionApp", "McpFunctio
     ["ASPNETCORE_ENVIRONMENT"] = "Development",
     ["AzureWebJobsStorage"] = azurite.ConnectionString,
     ["Auth__Mode"] = "LocalSignIn",
+    ["RateLimits__McpRequestsPerMinute"] = "100000000",
+    ["RateLimits__McpBurst"] = "100000000",
     ["Telemetry__Console"] = "false",
 }, PublishedAs: "McpFunctions");
 var bare = new ServerUnderTest("BareServer", "bench/BareServer", "BareServer", new Dictionary<string, string>

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Threading.RateLimiting;
+using McpFunctions.Audit;
 using McpFunctions.Hosting;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.WebUtilities;
@@ -81,6 +82,9 @@ internal static class RegistrationEndpoint
         descriptor.Requirements.Add(Requirements.Features.ProofKeyForCodeExchange);
         var clients = context.RequestServices.GetRequiredService<IOpenIddictApplicationManager>();
         await clients.CreateAsync(descriptor, context.RequestAborted);
+        // Nobody is signed in at registration: the event has a partition of its own.
+        context.RequestServices.GetRequiredService<AuditTrail>().Record(AuditRows.NoPrincipalPartition,
+            new AuditEvent(AuditKinds.Registration, descriptor.ClientType!, AuditOutcomes.Ok) { ClientId = descriptor.ClientId, ClientName = descriptor.DisplayName });
 
         context.Response.StatusCode = StatusCodes.Status201Created;
         context.Response.Headers.CacheControl = "no-store";
@@ -159,17 +163,6 @@ internal static class RegistrationEndpoint
             Window = TimeSpan.FromMinutes(1),
             QueueLimit = 0,
         });
-    }
-
-    /// <summary>429 with <c>Retry-After</c> and an OAuth-shaped body.</summary>
-    public static ValueTask OnRejectedAsync(Microsoft.AspNetCore.RateLimiting.OnRejectedContext rejected, CancellationToken cancellationToken)
-    {
-        var response = rejected.HttpContext.Response;
-        response.Headers.RetryAfter = rejected.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter)
-            ? ((int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture)
-            : "60";
-        return new ValueTask(ErrorResponses.WriteAsync(rejected.HttpContext, StatusCodes.Status429TooManyRequests,
-            "too_many_requests", "Too many registrations from this address; retry after the time in Retry-After."));
     }
 
     private static Task WriteErrorAsync(HttpContext context, string error, string description) =>

@@ -1,5 +1,7 @@
 using System.Text;
+using McpFunctions.Audit;
 using McpFunctions.Auth.Stores;
+using McpFunctions.Storage;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
 using OpenIddict.Abstractions;
@@ -50,6 +52,7 @@ internal static class AccountPage
         var body = rows.Length == 0
             ? "<p>No application is connected to your account.</p>"
             : $"<p>These applications can use this MCP server as you.</p><table><tr><th>Application</th><th>Allowed to</th><th>Last used</th><th></th></tr>{rows}</table>";
+        body += await ActivityAsync(context, subject);
         await HtmlPage.WriteAsync(context, "Connected applications", body);
     }
 
@@ -77,10 +80,59 @@ internal static class AccountPage
             return;
         }
 
-        await services.GetRequiredService<GrantRevocation>().RevokeAsync(grant.Id, tokensRevokedByOpenIddict: false, context.RequestAborted);
+        await services.GetRequiredService<GrantRevocation>().RevokeAsync(grant.Id, tokensRevokedByOpenIddict: false, GrantRevocation.ByUser, grant.ClientId, context.RequestAborted);
         context.Response.Redirect(Path);
     }
 
+
+    /// <summary>
+    /// The user's own audit rows (their partition only), newest first, a page at a time: <c>?before=</c> names the last
+    /// row of the previous page.
+    /// </summary>
+    private static async Task<string> ActivityAsync(HttpContext context, string subject)
+    {
+        var services = context.RequestServices;
+        if (!services.GetRequiredService<AuditTrail>().Enabled)
+        {
+            return "";
+        }
+
+        var before = AuditRows.ValidRowKey(context.Request.Query["before"]);
+        var page = await AuditRows.ReadPageAsync(services.GetRequiredService<StorageTables>(), StorageKey.Encode(subject), before, context.RequestAborted);
+        var html = new StringBuilder("<h2 id=\"activity\">Recent activity</h2>");
+        if (page.Count == 0)
+        {
+            return html.Append(before is null ? "<p>Nothing recorded yet.</p>" : "<p>No older activity.</p>").ToString();
+        }
+
+        html.Append("<table><tr><th>When (UTC)</th><th>What</th><th>Application</th><th>Outcome</th></tr>");
+        foreach (var row in page)
+        {
+            var e = row.Event;
+            html.Append("<tr><td>").Append(HtmlPage.Encode(row.OccurredAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture))).Append("</td>")
+                .Append("<td>").Append(HtmlPage.Encode(Describe(e))).Append("</td>")
+                .Append("<td>").Append(HtmlPage.Encode(e.ClientName ?? e.ClientId ?? "")).Append("</td>")
+                .Append("<td>").Append(HtmlPage.Encode(e.Outcome)).Append(e.DurationMs is { } ms ? HtmlPage.Encode($" ({ms:0} ms)") : "").Append("</td></tr>");
+        }
+
+        html.Append("</table>");
+        if (page.Count == AuditRows.PageSize)
+        {
+            html.Append("<p><a href=\"").Append(Path).Append("?before=").Append(page[^1].RowKey).Append("#activity\">Older</a></p>");
+        }
+
+        return html.ToString();
+    }
+
+    private static string Describe(AuditEvent e) => e.Kind switch
+    {
+        AuditKinds.SignIn => $"Signed in ({e.Action})",
+        AuditKinds.Consent => e.Action switch { "deny" => "Denied an application", "remembered" => "Connected an application (approved before)", _ => "Approved an application" },
+        AuditKinds.Token => e.Action == "refresh_token" ? "Tokens refreshed" : "Tokens issued",
+        AuditKinds.Revocation => e.Action switch { GrantRevocation.ByUser => "Disconnected an application", GrantRevocation.ByReplay => "Connection revoked: a used token was presented again", _ => "The application signed out" },
+        AuditKinds.ToolCall => $"Tool {e.Action}",
+        _ => $"{e.Kind} {e.Action}",
+    };
 
     private static async Task<string?> SubjectAsync(HttpContext context) => (await UserSignIn.UserAsync(context))?.Id;
 }

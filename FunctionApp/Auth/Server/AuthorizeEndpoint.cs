@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Security.Claims;
+using McpFunctions.Audit;
 using McpFunctions.Auth.Clients;
 using Microsoft.AspNetCore;
 using Microsoft.AspNetCore.Antiforgery;
@@ -76,6 +77,7 @@ internal static class AuthorizeEndpoint
 
             if (decision != "allow")
             {
+                Audit(context, subject, "deny", AuditOutcomes.Refused, request.ClientId, await clients.GetDisplayNameAsync(client), null);
                 await ServerResponses.RefuseAsync(context, Errors.AccessDenied, "The user denied the request.");
                 return;
             }
@@ -110,10 +112,21 @@ internal static class AuthorizeEndpoint
         // Every sign-in is a grant of its own, even when consent was remembered: the same client on two devices (one
         // Claude client id for all of a user's Claude apps) must not share a grant's one current refresh token.
         var grant = await grants.CreateAsync(identity, subject, (await clients.GetIdAsync(client))!, AuthorizationTypes.Permanent, [.. scopes], context.RequestAborted);
-        identity.SetAuthorizationId(await grants.GetIdAsync(grant, context.RequestAborted));
+        var grantId = await grants.GetIdAsync(grant, context.RequestAborted);
+        identity.SetAuthorizationId(grantId);
+        // "remembered": no consent page was shown, an earlier approval of the same scopes covered this sign-in.
+        Audit(context, subject, decision == "allow" ? "allow" : "remembered", AuditOutcomes.Ok, request.ClientId, await clients.GetDisplayNameAsync(client), grantId);
         identity.SetDestinations(TokenEndpoint.AccessTokenDestinations);
         await context.SignInAsync(OpenIddictServerAspNetCoreDefaults.AuthenticationScheme, new ClaimsPrincipal(identity));
     }
+
+    private static void Audit(HttpContext context, string subject, string decision, string outcome, string? clientId, string? clientName, string? grantId) =>
+        context.RequestServices.GetRequiredService<AuditTrail>().RecordFor(subject, new AuditEvent(AuditKinds.Consent, decision, outcome)
+        {
+            ClientId = clientId,
+            ClientName = clientName,
+            GrantId = grantId,
+        });
 
     /// <summary>The MCP scopes the client asked for, or all of them when it named none (the consent page shows which).</summary>
     public static ImmutableArray<string> GrantedScopes(OpenIddictRequest request)

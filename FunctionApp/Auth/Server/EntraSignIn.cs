@@ -70,9 +70,15 @@ internal static class EntraSignIn
                     // A user from a tenant that is not allowed does not get a session here, whatever the authority.
                     var tenant = context.Principal?.FindFirst("http://schemas.microsoft.com/identity/claims/tenantid")?.Value
                         ?? context.Principal?.FindFirst("tid")?.Value;
-                    if (tenant is null || !tenants.Contains(tenant, StringComparer.OrdinalIgnoreCase))
+                    var allowed = tenant is not null && tenants.Contains(tenant, StringComparer.OrdinalIgnoreCase);
+                    if (!allowed)
                     {
                         context.Fail("This account's organization is not allowed to use this server.");
+                    }
+
+                    if (Caller.TryIdOf(context.Principal) is { } userId)
+                    {
+                        UserSignIn.Audit(context.HttpContext, userId, "entra", allowed);
                     }
                 };
             },

@@ -41,6 +41,7 @@ internal static class LocalSignInPage
         }
 
         await context.SignInAsync(UserSignIn.Scheme, UserSignIn.Principal($"local:{name}", name, "local"));
+        UserSignIn.Audit(context, $"local:{name}", "local", allowed: true);
         context.Response.Redirect(UserSignIn.LocalReturnUrl(form["returnUrl"]));
     }
 

@@ -112,7 +112,7 @@ internal sealed class RevokeReplayedGrants(IOpenIddictTokenManager tokens, Grant
         }
 
         logger.LogWarning("A redeemed token of grant {GrantId} was presented again; the grant is revoked", context.AuthorizationId);
-        await revocation.RevokeAsync(context.AuthorizationId, tokensRevokedByOpenIddict: true, context.CancellationToken);
+        await revocation.RevokeAsync(context.AuthorizationId, tokensRevokedByOpenIddict: true, GrantRevocation.ByReplay, context.Request?.ClientId, context.CancellationToken);
     }
 }
 
@@ -137,6 +137,6 @@ internal sealed class RevokeGrantOnSignOut(GrantRevocation revocation)
             return;
         }
 
-        await revocation.RevokeAsync(grantId, tokensRevokedByOpenIddict: false, context.CancellationToken);
+        await revocation.RevokeAsync(grantId, tokensRevokedByOpenIddict: false, GrantRevocation.ByClient, context.Request?.ClientId, context.CancellationToken);
     }
 }

@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using McpFunctions.Audit;
 using Microsoft.AspNetCore;
 using Microsoft.AspNetCore.Authentication;
 using OpenIddict.Abstractions;
@@ -34,6 +35,14 @@ internal static class TokenEndpoint
         var identity = new ClaimsIdentity(result.Principal.Claims, Microsoft.IdentityModel.Tokens.TokenValidationParameters.DefaultAuthenticationType, Claims.Name, Claims.Role);
         identity.SetDestinations(AccessTokenDestinations);
         await context.SignInAsync(OpenIddictServerAspNetCoreDefaults.AuthenticationScheme, new ClaimsPrincipal(identity));
+
+        // OpenIddict has answered: a refresh that lost a concurrent rotation (RefreshTokenRotation) was refused.
+        context.RequestServices.GetRequiredService<AuditTrail>().RecordFor(result.Principal.GetClaim(Claims.Subject)!,
+            new AuditEvent(AuditKinds.Token, request.GrantType!, context.Response.StatusCode == StatusCodes.Status200OK ? AuditOutcomes.Ok : AuditOutcomes.Refused)
+            {
+                ClientId = request.ClientId,
+                GrantId = result.Principal.GetAuthorizationId(),
+            });
     }
 
     /// <summary>

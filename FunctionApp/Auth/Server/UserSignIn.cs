@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using McpFunctions.Audit;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Antiforgery;
@@ -80,6 +81,11 @@ internal static class UserSignIn
         var caller = Caller.From(result.Principal);
         return (caller.Id, caller.Name ?? caller.Id, [.. Downstream.DownstreamTokens.HomeAccountClaims(result.Principal)]);
     }
+
+    /// <summary>Records a sign-in (<paramref name="method"/>: <c>local</c> or <c>entra</c>) in the audit trail of the user it signs in.</summary>
+    public static void Audit(HttpContext context, string userId, string method, bool allowed) =>
+        context.RequestServices.GetRequiredService<AuditTrail>().RecordFor(userId,
+            new AuditEvent(AuditKinds.SignIn, method, allowed ? AuditOutcomes.Ok : AuditOutcomes.Refused));
 
     private static string CookiePrefix(bool requireHttps) => requireHttps ? "__Host-" : "";
 

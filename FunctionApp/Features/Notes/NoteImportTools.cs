@@ -22,15 +22,23 @@ internal sealed class NoteImportTools(NoteStore notes, UserFileStore files, Clie
         "Creates one note per entry of a file you stored with files_write, reporting progress after each note. " +
         "Formats: a JSON array of {\"title\", \"body\", \"tags\"} objects, or text where entries are separated by a line '---', " +
         "the first line of an entry is its title ('# ' allowed), an optional 'tags: a, b' line sets tags, and the rest is the body. " +
-        "Every entry is checked before anything is stored; at most 1,000 entries. If cancelled, notes imported so far are kept.")]
+        "Every entry is checked before anything is stored; at most 1,000 entries. If cancelled, notes imported so far are kept. " +
+        "With an idempotencyKey, running the same import again (after a lost answer or a cancellation) adds only the entries not yet added.")]
     public async Task<ImportResult> ImportNotes(
         ClaimsPrincipal? user,
         RequestContext<CallToolRequestParams> request,
         IProgress<ModelContextProtocol.ProgressNotificationValue> progress,
         [Description("Name of the file to import, as given to files_write.")] string fileName,
+        [Description("Optional: a key of your choice, 1-90 characters of A-Z, a-z, 0-9, '-', '_', '.' or ':' (a UUID is ideal). Repeat it to resume or retry this import without adding any entry twice.")] string? idempotencyKey = null,
         CancellationToken cancellationToken = default)
     {
         var caller = Caller.From(user);
+        var importKey = NoteRules.ValidateIdempotencyKey(idempotencyKey);
+        if (importKey?.Length > 90)
+        {
+            throw new InvalidArgumentException("An import's idempotency key is at most 90 characters (each entry's key adds its number).");
+        }
+
         var name = ItemName.Validate(fileName, "file name");
         var file = await files.ReadAsync(caller, name, cancellationToken)
             ?? throw new NotFoundException($"There is no file named '{name}'. Store it first with files_write, or check files_list.");
@@ -51,10 +59,10 @@ internal sealed class NoteImportTools(NoteStore notes, UserFileStore files, Clie
         var imported = new List<string>(validated.Length);
         try
         {
-            foreach (var entry in validated)
+            foreach (var (entry, index) in validated.Select((e, i) => (e, i)))
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var note = await notes.AddAsync(caller, entry.Title, entry.Body, entry.Tags, cancellationToken);
+                var note = await notes.AddAsync(caller, entry.Title, entry.Body, entry.Tags, importKey is null ? null : $"{importKey}:{index}", cancellationToken);
                 imported.Add(note.Id);
                 progress.Report(new ModelContextProtocol.ProgressNotificationValue
                 {

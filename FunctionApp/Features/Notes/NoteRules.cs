@@ -45,6 +45,18 @@ internal static partial class NoteRules
         return id;
     }
 
+    /// <summary>Null stays null (no key); anything else must be 1-100 characters of A-Z, a-z, 0-9, '-', '_', '.' or ':'.</summary>
+    public static string? ValidateIdempotencyKey(string? key)
+    {
+        if (key is not null && (key.Length is 0 or > 100 || !key.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or ':')))
+        {
+            throw new InvalidArgumentException(
+                $"'{Truncate(key)}' is not an idempotency key: use 1-100 characters of A-Z, a-z, 0-9, '-', '_', '.' or ':', such as a UUID.");
+        }
+
+        return key;
+    }
+
     public static string ValidateTitle(string? title)
     {
         if (string.IsNullOrWhiteSpace(title))

@@ -11,11 +11,31 @@ internal sealed class NoteStore(StorageTables tables, TimeProvider time)
     /// <summary>Search reads at most this many rows of a caller's partition (Table Storage has no substring index).</summary>
     public const int MaxSearchScan = 5_000;
 
-    private const int MaxUpdateAttempts = 5;
+    /// <summary>Tries of a read-modify-write under the row's ETag, with a random pause between them so racers spread out.</summary>
+    private const int MaxUpdateAttempts = 12;
 
-    public async Task<Note> AddAsync(Caller caller, string title, string body, IReadOnlyList<string> tags, CancellationToken cancellationToken)
+    /// <summary>
+    /// Rows of a caller's partition at or after this key are not notes: they remember idempotency keys, each beside the
+    /// notes in the same partition so that a note and its key are written in one transaction. Note ids never reach it.
+    /// </summary>
+    private const string FirstNonNoteKey = "~";
+
+    private const string IdempotencyPrefix = "~idem-";
+
+    /// <summary>
+    /// Adds a note. With an <paramref name="idempotencyKey"/>, the note and a row remembering the key are written in one
+    /// transaction, so a retry with the same key (the client lost the first answer) returns the first note instead of
+    /// adding another, and two racing retries add one note between them.
+    /// </summary>
+    public async Task<Note> AddAsync(Caller caller, string title, string body, IReadOnlyList<string> tags, string? idempotencyKey, CancellationToken cancellationToken)
     {
         var table = await tables.GetAsync(StorageNames.Notes, cancellationToken);
+        var markerKey = idempotencyKey is null ? null : IdempotencyPrefix + Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(idempotencyKey)))[..32];
+        if (markerKey is not null && await EarlierAddAsync(table, caller, markerKey, cancellationToken) is { } earlier)
+        {
+            return earlier;
+        }
+
         var now = time.GetUtcNow();
         var entity = new NoteEntity
         {
@@ -27,8 +47,41 @@ internal sealed class NoteStore(StorageTables tables, TimeProvider time)
             CreatedAt = now,
             UpdatedAt = now,
         };
-        await table.AddEntityAsync(entity, cancellationToken);
-        return entity.ToNote();
+        if (markerKey is null)
+        {
+            await table.AddEntityAsync(entity, cancellationToken);
+            return entity.ToNote();
+        }
+
+        try
+        {
+            await table.SubmitTransactionAsync(
+            [
+                new TableTransactionAction(TableTransactionActionType.Add, entity),
+                new TableTransactionAction(TableTransactionActionType.Add, new TableEntity(caller.PartitionKey, markerKey) { ["NoteId"] = entity.RowKey, ["CreatedAt"] = now }),
+            ], cancellationToken);
+            return entity.ToNote();
+        }
+        catch (TableTransactionFailedException e) when (e.Status == 409)
+        {
+            // A concurrent call with the same key wrote first; its note is the one.
+            return await EarlierAddAsync(table, caller, markerKey, cancellationToken)
+                ?? throw new ConflictException("A note with this idempotency key was being added at the same time; retry.");
+        }
+    }
+
+    /// <summary>The note an earlier call with the same idempotency key added, or null when there was none.</summary>
+    private static async Task<Note?> EarlierAddAsync(TableClient table, Caller caller, string markerKey, CancellationToken cancellationToken)
+    {
+        var marker = await table.GetEntityIfExistsAsync<TableEntity>(caller.PartitionKey, markerKey, ["NoteId"], cancellationToken);
+        if (!marker.HasValue || marker.Value?.GetString("NoteId") is not { } noteId)
+        {
+            return null;
+        }
+
+        var note = await table.GetEntityIfExistsAsync<NoteEntity>(caller.PartitionKey, noteId, cancellationToken: cancellationToken);
+        return note.HasValue ? note.Value!.ToNote()
+            : throw new ConflictException($"This idempotency key already added note '{noteId}', which has since been deleted; use a new key to add another.");
     }
 
     public async Task<Note?> GetAsync(Caller caller, string id, CancellationToken cancellationToken)
@@ -42,7 +95,7 @@ internal sealed class NoteStore(StorageTables tables, TimeProvider time)
     {
         var continuation = ListCursor.Unwrap(cursor, "notes_list");
         var table = await tables.GetAsync(StorageNames.Notes, cancellationToken);
-        var pages = table.QueryAsync<NoteEntity>(e => e.PartitionKey == caller.PartitionKey, pageSize, cancellationToken: cancellationToken)
+        var pages = table.QueryAsync<NoteEntity>(e => e.PartitionKey == caller.PartitionKey && e.RowKey.CompareTo(FirstNonNoteKey) < 0, pageSize, cancellationToken: cancellationToken)
             .AsPages(continuation, pageSize);
         try
         {
@@ -65,7 +118,7 @@ internal sealed class NoteStore(StorageTables tables, TimeProvider time)
         var table = await tables.GetAsync(StorageNames.Notes, cancellationToken);
         var results = new List<Note>(limit);
         var scanned = 0;
-        await foreach (var entity in table.QueryAsync<NoteEntity>(e => e.PartitionKey == caller.PartitionKey, maxPerPage: 1000, cancellationToken: cancellationToken))
+        await foreach (var entity in table.QueryAsync<NoteEntity>(e => e.PartitionKey == caller.PartitionKey && e.RowKey.CompareTo(FirstNonNoteKey) < 0, maxPerPage: 1000, cancellationToken: cancellationToken))
         {
             if (++scanned > MaxSearchScan)
             {
@@ -119,11 +172,13 @@ internal sealed class NoteStore(StorageTables tables, TimeProvider time)
             }
             catch (RequestFailedException e) when (e.Status == 412 && attempt < MaxUpdateAttempts)
             {
-                // Someone else changed the note between our read and write: read again and re-apply.
+                // Someone else changed the note between our read and write: read again and re-apply, after a pause
+                // that grows and is random, so that callers racing on one note do not collide again in lockstep.
+                await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(1, Math.Min(10 * attempt, 100))), time, cancellationToken);
             }
             catch (RequestFailedException e) when (e.Status == 412)
             {
-                throw new ConflictException($"Note '{id}' was changed concurrently by other requests {MaxUpdateAttempts} times in a row; nothing was changed. Retry.");
+                throw new ConflictException($"Note '{id}' was changed concurrently by other requests {MaxUpdateAttempts} times in a row, so this change was not applied; retry.");
             }
             catch (RequestFailedException e) when (e.Status == 404)
             {
@@ -139,14 +194,16 @@ internal sealed class NoteStore(StorageTables tables, TimeProvider time)
         return response.Status != 404;
     }
 
-    /// <summary>Deletes every note of the caller in batches of 100 (one entity-group transaction each).</summary>
+    /// <summary>Deletes every note of the caller (and the idempotency keys) in batches of 100 (one entity-group transaction each); returns the notes deleted.</summary>
     public async Task<int> DeleteAllAsync(Caller caller, CancellationToken cancellationToken)
     {
         var table = await tables.GetAsync(StorageNames.Notes, cancellationToken);
         var deleted = 0;
+        var markers = 0;
         var batch = new List<TableTransactionAction>(100);
         await foreach (var row in table.QueryAsync<TableEntity>(e => e.PartitionKey == caller.PartitionKey, select: ["RowKey"], cancellationToken: cancellationToken))
         {
+            markers += string.CompareOrdinal(row.RowKey, FirstNonNoteKey) >= 0 ? 1 : 0;
             batch.Add(new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(caller.PartitionKey, row.RowKey), ETag.All));
             if (batch.Count == 100)
             {
@@ -159,14 +216,14 @@ internal sealed class NoteStore(StorageTables tables, TimeProvider time)
             deleted += await SubmitAsync(table, batch, cancellationToken);
         }
 
-        return deleted;
+        return deleted - markers;
     }
 
     public async Task<int> CountAsync(Caller caller, CancellationToken cancellationToken)
     {
         var table = await tables.GetAsync(StorageNames.Notes, cancellationToken);
         var count = 0;
-        await foreach (var _ in table.QueryAsync<TableEntity>(e => e.PartitionKey == caller.PartitionKey, select: ["RowKey"], cancellationToken: cancellationToken))
+        await foreach (var _ in table.QueryAsync<TableEntity>(e => e.PartitionKey == caller.PartitionKey && e.RowKey.CompareTo(FirstNonNoteKey) < 0, select: ["RowKey"], cancellationToken: cancellationToken))
         {
             count++;
         }

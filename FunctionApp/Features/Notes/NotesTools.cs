@@ -11,16 +11,17 @@ internal sealed class NotesTools(NoteStore notes)
 {
     [RequiresScope(McpScopes.NotesWrite)]
     [McpServerTool(Name = "notes_add", Title = "Add a note", Destructive = false, Idempotent = false, OpenWorld = false, UseStructuredContent = true)]
-    [Description("Creates a new private note for the signed-in user and returns it with its id. Each call creates a separate note, even with the same title.")]
+    [Description("Creates a new private note for the signed-in user and returns it with its id. Each call creates a separate note, even with the same title, unless it repeats an earlier call's idempotencyKey: then it returns that call's note and adds nothing.")]
     public async Task<Note> AddNote(
         ClaimsPrincipal? user,
         [Description("Short title, 1-200 characters, one line.")] string title,
         [Description("Note text, up to 30,000 characters; plain text or Markdown. Omit for an empty body.")] string? body = null,
         [Description("Up to 10 tags, each 1-32 characters of a-z, 0-9, '-' or '_' (upper case is lowered), e.g. [\"work\", \"todo\"].")] string[]? tags = null,
+        [Description("Optional: a key of your choice, 1-100 characters of A-Z, a-z, 0-9, '-', '_', '.' or ':' (a UUID is ideal). Send the same key when retrying a call whose answer was lost, so the note is added once.")] string? idempotencyKey = null,
         CancellationToken cancellationToken = default)
     {
         var caller = Caller.From(user);
-        return await notes.AddAsync(caller, NoteRules.ValidateTitle(title), NoteRules.ValidateBody(body), NoteRules.ValidateTags(tags), cancellationToken);
+        return await notes.AddAsync(caller, NoteRules.ValidateTitle(title), NoteRules.ValidateBody(body), NoteRules.ValidateTags(tags), NoteRules.ValidateIdempotencyKey(idempotencyKey), cancellationToken);
     }
 
     [RequiresScope(McpScopes.NotesRead)]

@@ -35,7 +35,16 @@ internal sealed class SessionState(SessionStore sessions)
         var written = await sessions.UpdateAsync(id, session =>
         {
             var bag = JsonNode.Parse(session.State) as JsonObject ?? [];
-            var current = bag[key] is { } node ? node.Deserialize<T>(Json) : default;
+            T? current;
+            try
+            {
+                current = bag[key] is { } node ? node.Deserialize<T>(Json) : default;
+            }
+            catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException)
+            {
+                throw new InvalidArgumentException($"'{key}' holds {Describe(bag[key])}, not a {(typeof(T) == typeof(long) ? "whole number" : typeof(T).Name)}; use another key, or session_delete it first.");
+            }
+
             result = update(current);
             bag[key] = JsonSerializer.SerializeToNode(result, Json);
             var state = bag.ToJsonString(Json);
@@ -73,4 +82,14 @@ internal sealed class SessionState(SessionStore sessions)
             : sessionId;
 
     private static NotFoundException SessionGone() => new("The session has ended or expired. Reconnect to start a new one.");
+
+    private static string Describe(JsonNode? node) => node?.GetValueKind() switch
+    {
+        JsonValueKind.String => "text",
+        JsonValueKind.Number => "a number with a fraction or out of range",
+        JsonValueKind.Object => "an object",
+        JsonValueKind.Array => "a list",
+        JsonValueKind.True or JsonValueKind.False => "a boolean",
+        _ => "another kind of value",
+    };
 }

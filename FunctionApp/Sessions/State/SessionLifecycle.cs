@@ -50,7 +50,16 @@ internal sealed class SessionLifecycle(
             LastSeenAt = now,
             ExpiresAt = now + options.CurrentValue.SessionIdleTimeout,
         };
-        await sessions.CreateAsync(entity, cancellationToken);
+        try
+        {
+            await sessions.CreateAsync(entity, cancellationToken);
+        }
+        catch (Azure.RequestFailedException e) when (e.Status == 409)
+        {
+            // initialize sent again inside the session it created: a session is initialized once.
+            throw new McpProtocolException("This session is already initialized. To start a new session, send initialize without the Mcp-Session-Id header.", McpErrorCode.InvalidRequest);
+        }
+
         await index.AddSessionAsync(caller.PartitionKey, sessionId, cancellationToken);
         logger.LogInformation("Session {SessionId} started ({Transport}, {ProtocolVersion})", sessionId, transport, entity.ProtocolVersion);
         McpFunctionsMetrics.SessionStarted(transport);

@@ -29,6 +29,12 @@ internal sealed class SessionStore(StorageTables tables, TimeProvider time, IOpt
     /// <summary>The session if it exists and has not expired; served from cache for <see cref="SessionLifetimeOptions.SessionCacheTtl"/>.</summary>
     public async Task<SessionEntity?> GetAsync(string sessionId, CancellationToken cancellationToken, bool fresh = false)
     {
+        if (!CanBeKey(sessionId))
+        {
+            // No session was ever stored under it: the same answer as for an unknown id, without asking storage.
+            return null;
+        }
+
         if (!fresh && _cache.TryGetValue(sessionId, out var cached)
             && time.GetElapsedTime(cached.FetchedAt) < options.CurrentValue.SessionCacheTtl)
         {
@@ -161,4 +167,11 @@ internal sealed class SessionStore(StorageTables tables, TimeProvider time, IOpt
     public bool IsLive(SessionEntity entity) => entity.ExpiresAt > time.GetUtcNow();
 
     private void Remember(SessionEntity entity) => _cache[entity.PartitionKey] = new Cached(entity, time.GetTimestamp());
+
+    /// <summary>
+    /// Whether a client-sent session id could name a row: at most 256 characters, none of which Table Storage refuses
+    /// in a key ('/', '\\', '#', '?', control characters). The ids this server issues are short base64url strings.
+    /// </summary>
+    public static bool CanBeKey(string sessionId) =>
+        sessionId.Length is > 0 and <= 256 && !sessionId.Any(c => c is '/' or '\\' or '#' or '?' || char.IsControl(c));
 }

@@ -141,6 +141,10 @@ internal sealed class NotificationStream(
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
+                if (lifetime.ApplicationStopping.IsCancellationRequested && !context.RequestAborted.IsCancellationRequested)
+                {
+                    await EndForShutdownAsync(response);
+                }
             }
             catch (IOException)
             {
@@ -148,6 +152,26 @@ internal sealed class NotificationStream(
             }
         }
     }
+
+    /// <summary>
+    /// This instance is stopping (scale-in): end the stream with a short reconnection delay, so the client reconnects
+    /// at once, reaches another instance, and resumes with Last-Event-ID from the events stored for the session.
+    /// </summary>
+    private async Task EndForShutdownAsync(HttpResponse response)
+    {
+        try
+        {
+            await response.Body.WriteAsync(ShutdownRetry, CancellationToken.None);
+            await response.Body.FlushAsync(CancellationToken.None);
+            logger.LogDebug("Notification stream ended for shutdown");
+        }
+        catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException)
+        {
+        }
+    }
+
+    /// <summary>An SSE retry field (milliseconds) and a comment saying why the stream ends.</summary>
+    private static readonly byte[] ShutdownRetry = "retry: 500\n: this instance is stopping; reconnect to resume\n\n"u8.ToArray();
 
     private async Task ReplayAsync(HttpResponse response, string sessionId, long after, HashSet<long> sent, CancellationToken cancellationToken)
     {

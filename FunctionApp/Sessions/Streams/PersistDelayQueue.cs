@@ -18,8 +18,32 @@ internal sealed class PersistDelayQueue(TimeProvider time, IOptionsMonitor<Event
     private readonly Dictionary<long, PostStreamWriter> _writers = [];
     private long _lastTicket;
     private bool _loopRunning;
+    private bool _stopping;
 
-    public TimeSpan Delay => options.CurrentValue.EventPersistDelay;
+    /// <summary>Zero once the instance is stopping: a stream that may be cut off stores its events at once.</summary>
+    public TimeSpan Delay => _stopping ? TimeSpan.Zero : options.CurrentValue.EventPersistDelay;
+
+    /// <summary>
+    /// The instance is stopping (scale-in): every waiting writer stores its events now instead of after its delay,
+    /// so a client whose stream is cut off can resume it on another instance; later writers store at once.
+    /// </summary>
+    public void PersistAllNow()
+    {
+        List<PostStreamWriter> due;
+        lock (_gate)
+        {
+            _stopping = true;
+            due = [.. _writers.Values];
+            _writers.Clear();
+            _waiting.Clear();
+            _loopRunning = false;
+        }
+
+        foreach (var writer in due)
+        {
+            writer.DelayElapsed();
+        }
+    }
 
     /// <summary>Calls <see cref="PostStreamWriter.DelayElapsed"/> once the delay has passed; returns the ticket to stop waiting.</summary>
     public long Wait(PostStreamWriter writer)
