@@ -3,12 +3,14 @@ using McpFunctions.Auth;
 using McpFunctions.Hosting;
 using McpFunctions.Mcp;
 using McpFunctions.Storage;
+using McpFunctions.Telemetry;
 
 var builder = WebApplication.CreateBuilder(args);
 try
 {
     builder.ListenWhereTheHostExpects();
     builder.Services
+        .AddTelemetry(builder.Configuration, builder.Environment)
         .AddHosting(builder.Configuration)
         .AddStorage(builder.Configuration)
         .AddAudit(builder.Configuration)

@@ -31,6 +31,7 @@ public sealed class AppProcess : IAsyncDisposable
             ["ASPNETCORE_ENVIRONMENT"] = "Development",
             ["AzureWebJobsStorage"] = TestRun.Azurite.ConnectionString,
             ["Logging__LogLevel__Default"] = "Warning",
+            ["Telemetry__Console"] = "false",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {

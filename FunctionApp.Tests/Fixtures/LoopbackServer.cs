@@ -21,10 +21,14 @@ public sealed class LoopbackServer : WebApplicationFactory<Program>
     public LoopbackServer(string storageConnectionString, IDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null)
     {
         _services = services;
-        _settings = new Dictionary<string, string?>(settings ?? new Dictionary<string, string?>())
+        // Spans on the console (on by default in Development) would slow every test; a test may turn it back on.
+        _settings = new Dictionary<string, string?> { ["Telemetry:Console"] = "false" };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
-            ["AzureWebJobsStorage"] = storageConnectionString,
-        };
+            _settings[key] = value;
+        }
+
+        _settings["AzureWebJobsStorage"] = storageConnectionString;
         UseKestrel(options => options.Listen(IPAddress.Loopback, 0));
     }
 

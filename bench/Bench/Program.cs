@@ -52,6 +52,8 @@ var ours = new ServerUnderTest("McpFunctions", "FunctionApp", "McpFunctions", ne
     ["AzureWebJobsStorage"] = azurite.ConnectionString,
     ["RateLimits__McpRequestsPerMinute"] = "100000000",
     ["RateLimits__McpBurst"] = "100000000",
+    // Development writes spans to the console; the bare server has no telemetry, so neither may we here.
+    ["Telemetry__Console"] = "false",
 });
 // The same build with the app's own authorization server on: every call carries one of its JWTs.
 var oursJwt = new ServerUnderTest("McpFunctions+JWT", "FunctionApp", "McpFunctions", new Dictionary<string, string>
@@ -61,6 +63,7 @@ var oursJwt = new ServerUnderTest("McpFunctions+JWT", "FunctionApp", "McpFunctio
     ["Auth__Mode"] = "LocalSignIn",
     ["RateLimits__McpRequestsPerMinute"] = "100000000",
     ["RateLimits__McpBurst"] = "100000000",
+    ["Telemetry__Console"] = "false",
 }, PublishedAs: "McpFunctions");
 var bare = new ServerUnderTest("BareServer", "bench/BareServer", "BareServer", new Dictionary<string, string>
 {

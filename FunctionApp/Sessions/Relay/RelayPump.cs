@@ -1,4 +1,3 @@
-using System.Diagnostics.Metrics;
 using System.Net.Http.Headers;
 using System.Text;
 using McpFunctions.Auth;
@@ -7,6 +6,7 @@ using McpFunctions.Sessions.Cluster;
 using McpFunctions.Sessions.LegacySse;
 using McpFunctions.Sessions.State;
 using McpFunctions.Sessions.Streams;
+using McpFunctions.Telemetry;
 
 namespace McpFunctions.Sessions.Relay;
 
@@ -30,9 +30,6 @@ internal sealed class RelayPump(
     ILogger<RelayPump> logger) : BackgroundService
 {
     public const string HttpClientName = "relay-replay";
-
-    private static readonly Meter Meter = new("McpFunctions.Relay");
-    private static readonly Histogram<double> DeliveryLatency = Meter.CreateHistogram<double>("mcpfunctions.relay.delivery_latency", "ms", "Time from enqueue on one instance to delivery on another.");
 
     private readonly SemaphoreSlim _wake = new(0);
     private volatile bool _waitingIdle;
@@ -115,7 +112,7 @@ internal sealed class RelayPump(
             {
                 await HandleAsync(message, cancellationToken);
                 var latency = (time.GetUtcNow() - message.EnqueuedAt).TotalMilliseconds;
-                DeliveryLatency.Record(latency, new KeyValuePair<string, object?>("kind", message.Kind));
+                McpFunctionsMetrics.RelayDeliveryLatency.Record(latency, new KeyValuePair<string, object?>("kind", message.Kind));
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {

@@ -4,6 +4,7 @@ using McpFunctions.Sessions.Cluster;
 using McpFunctions.Sessions.Relay;
 using McpFunctions.Sessions.Streams;
 using McpFunctions.Storage;
+using McpFunctions.Telemetry;
 
 namespace McpFunctions.Sessions.State;
 
@@ -61,6 +62,7 @@ internal sealed class SessionLifecycle(
 
         await index.AddSessionAsync(caller.PartitionKey, sessionId, cancellationToken);
         logger.LogInformation("Session {SessionId} started ({Transport}, {ProtocolVersion})", sessionId, transport, entity.ProtocolVersion);
+        McpFunctionsMetrics.SessionStarted(transport);
         return entity;
     }
 
@@ -87,6 +89,7 @@ internal sealed class SessionLifecycle(
         }
 
         logger.LogInformation("Session {SessionId} ended", sessionId);
+        McpFunctionsMetrics.SessionEnded();
     }
 
     /// <summary>Drops this instance's cached row, open stream and counters of the session.</summary>

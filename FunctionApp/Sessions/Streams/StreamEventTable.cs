@@ -1,6 +1,7 @@
 using Azure;
 using Azure.Data.Tables;
 using McpFunctions.Storage;
+using McpFunctions.Telemetry;
 
 namespace McpFunctions.Sessions.Streams;
 
@@ -22,6 +23,7 @@ internal sealed class StreamEventTable(StorageTables tables, TimeProvider time)
 
     public async Task AppendNotificationAsync(string sessionId, long sequence, string data, CancellationToken cancellationToken)
     {
+        using var measured = McpFunctionsMetrics.EventStore("append_notification");
         var table = await tables.GetAsync(StorageNames.Events, cancellationToken);
         await table.UpsertEntityAsync(new TableEntity(sessionId, NotificationRow(sequence))
         {
@@ -33,6 +35,7 @@ internal sealed class StreamEventTable(StorageTables tables, TimeProvider time)
     /// <summary>Notification events after <paramref name="afterSequence"/>, oldest first.</summary>
     public async Task<IReadOnlyList<(long Sequence, string Data)>> NotificationsAfterAsync(string sessionId, long afterSequence, CancellationToken cancellationToken)
     {
+        using var measured = McpFunctionsMetrics.EventStore("read_notifications");
         var table = await tables.GetAsync(StorageNames.Events, cancellationToken);
         var from = NotificationRow(afterSequence);
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {sessionId} and RowKey gt {from} and RowKey lt {"n}"}");
@@ -48,6 +51,7 @@ internal sealed class StreamEventTable(StorageTables tables, TimeProvider time)
     /// <summary>Writes POST-stream events and the stream's state row in one transaction per 99 events.</summary>
     public async Task WritePostEventsAsync(string sessionId, string stream, IReadOnlyList<(long Sequence, StoredEvent Event)> events, PostStreamState state, CancellationToken cancellationToken)
     {
+        using var measured = McpFunctionsMetrics.EventStore("write_post_events");
         var table = await tables.GetAsync(StorageNames.Events, cancellationToken);
         var now = time.GetUtcNow();
         var actions = events.Select(e => new TableTransactionAction(TableTransactionActionType.UpsertReplace, new TableEntity(sessionId, PostEventRow(stream, e.Sequence))
@@ -96,6 +100,7 @@ internal sealed class StreamEventTable(StorageTables tables, TimeProvider time)
 
     public async Task<IReadOnlyList<(long Sequence, StoredEvent Event)>> PostEventsAfterAsync(string sessionId, string stream, long afterSequence, CancellationToken cancellationToken)
     {
+        using var measured = McpFunctionsMetrics.EventStore("read_post_events");
         var table = await tables.GetAsync(StorageNames.Events, cancellationToken);
         // Event rows end in digits, which sort before the "meta" row.
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {sessionId} and RowKey gt {PostEventRow(stream, afterSequence)} and RowKey lt {$"p|{stream}|a"}");
