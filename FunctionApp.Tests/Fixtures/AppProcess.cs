@@ -32,6 +32,9 @@ public sealed class AppProcess : IAsyncDisposable
             ["AzureWebJobsStorage"] = TestRun.Azurite.ConnectionString,
             ["Logging__LogLevel__Default"] = "Warning",
             ["Telemetry__Console"] = "false",
+            ["RateLimits__McpRequestsPerMinute"] = "100000000",
+            ["RateLimits__McpBurst"] = "100000000",
+            ["RateLimits__OAuthRequestsPerMinute"] = "100000000",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {

@@ -22,7 +22,16 @@ public sealed class LoopbackServer : WebApplicationFactory<Program>
     {
         _services = services;
         // Spans on the console (on by default in Development) would slow every test; a test may turn it back on.
-        _settings = new Dictionary<string, string?> { ["Telemetry:Console"] = "false" };
+        // The rate limits count per user and per address on each server, and the whole run calls the shared server
+        // as one local developer from one address: far above the defaults' per-minute share. Tests of the limits
+        // set their own.
+        _settings = new Dictionary<string, string?>
+        {
+            ["Telemetry:Console"] = "false",
+            ["RateLimits:McpRequestsPerMinute"] = "100000000",
+            ["RateLimits:McpBurst"] = "100000000",
+            ["RateLimits:OAuthRequestsPerMinute"] = "100000000",
+        };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
             _settings[key] = value;
