@@ -22,6 +22,9 @@ internal sealed record BenchOptions
     /// <summary>Profile allocation and GC per call (one extra window per server and mode, traced over EventPipe).</summary>
     public bool Allocations { get; init; } = true;
 
+    /// <summary>Minutes of the soak (McpFunctions only, both modes alternating, memory and p99 per minute); 0: no soak.</summary>
+    public int SoakMinutes { get; init; }
+
     public static string Usage =>
         """
         Usage: dotnet run -c Release --project bench/Bench -- [options]
@@ -36,6 +39,8 @@ internal sealed record BenchOptions
           --no-variants      only the baseline cold start
           --no-publish       reuse bench/results/publish from an earlier run
           --no-alloc         skip the allocation and GC profile (one traced window per server and mode)
+          --soak M           instead of the comparison: M minutes of load on McpFunctions alone, stateless and
+                             session windows alternating, with memory, p99 and failures per minute
         """;
 
     public static BenchOptions Parse(string[] args)
@@ -69,6 +74,7 @@ internal sealed record BenchOptions
                 "--no-variants" => options with { SkipVariants = true, AllVariants = false },
                 "--no-publish" => options with { Publish = false },
                 "--no-alloc" => options with { Allocations = false },
+                "--soak" => options with { SoakMinutes = PositiveInt(args, ++i) },
                 _ => throw new ArgumentException($"Unknown option '{args[i]}'.\n{Usage}"),
             };
         }

@@ -83,6 +83,43 @@ using var http = new HttpClient(new SocketsHttpHandler
     Timeout = TimeSpan.FromSeconds(30),
 };
 
+// ---- Soak (--soak M): McpFunctions alone under load for M minutes, stateless and session windows alternating,
+// with its resident memory, p99 and failures per minute. Memory must stay flat (within 10% of the first loaded
+// minute) with no failures; that is the exit code.
+if (options.SoakMinutes > 0)
+{
+    var soakPort = FreePort.Next();
+    var soakEndpoint = new Uri($"http://127.0.0.1:{soakPort}/mcp");
+    await using var soakProcess = ours.Prepare(soakPort, RuntimeVariant.AsPublished)();
+    await WaitUntilAnsweringAsync(soakEndpoint, soakProcess);
+    using var soakCancel = new CancellationTokenSource(TimeSpan.FromMinutes(options.SoakMinutes + 5));
+    var stateless = LoadTest.Stateless(http, soakEndpoint, options.Clients);
+    var session = await LoadTest.SessionAsync(http, soakEndpoint, options.Clients, soakCancel.Token);
+    Log($"soak: {options.SoakMinutes} min on McpFunctions, {options.Clients} clients, 30 s windows alternating modes, after {options.Warmup.TotalSeconds} s of warm-up");
+    await stateless.RunAsync(ours.Name, soakProcess.Id, 0, options.Warmup, soakCancel.Token);
+    await session.RunAsync(ours.Name, soakProcess.Id, 0, options.Warmup, soakCancel.Token);
+    var minutes = new List<(int Minute, double RssMiB, double StatelessP99, double SessionP99, double StatelessRps, double SessionRps, long Failed, string? Failure)>();
+    for (var minute = 1; minute <= options.SoakMinutes; minute++)
+    {
+        var a = await stateless.RunAsync(ours.Name, soakProcess.Id, minute, TimeSpan.FromSeconds(30), soakCancel.Token);
+        var b = await session.RunAsync(ours.Name, soakProcess.Id, minute, TimeSpan.FromSeconds(30), soakCancel.Token);
+        var rss = ProcessMemory.Read(soakProcess.Id).RssMiB;
+        minutes.Add((minute, rss, a.P99Ms, b.P99Ms, a.RequestsPerSecond, b.RequestsPerSecond, a.Failed + b.Failed, a.FirstFailure ?? b.FirstFailure));
+        Log($"  minute {minute,3}: RSS {rss,6:0.0} MiB  stateless {a.RequestsPerSecond,6:0} req/s p99 {a.P99Ms,6:0.00} ms  session {b.RequestsPerSecond,6:0} req/s p99 {b.P99Ms,6:0.00} ms  failed {a.Failed + b.Failed}{((a.FirstFailure ?? b.FirstFailure) is { } f ? ": " + f : "")}");
+    }
+
+    var first = minutes[0].RssMiB;
+    var growth = (minutes.Max(m => m.RssMiB) / first - 1) * 100;
+    var failedCalls = minutes.Sum(m => m.Failed);
+    Console.WriteLine();
+    Console.WriteLine($"Soak {DateTimeOffset.Now:yyyy-MM-dd HH:mm}, {options.SoakMinutes} min, {options.Clients} clients; load average {machine.LoadAverage1Min} at start, {MachineInfo.Read().LoadAverage1Min} at end.");
+    Console.WriteLine("| minutes | RSS MiB first / min / max / last | stateless p99 ms median (min-max) | session p99 ms median (min-max) | stateless / session req/s median | failed calls |");
+    Console.WriteLine("|---|---:|---:|---:|---:|---:|");
+    Console.WriteLine($"| {options.SoakMinutes} | {first:0.0} / {minutes.Min(m => m.RssMiB):0.0} / {minutes.Max(m => m.RssMiB):0.0} / {minutes[^1].RssMiB:0.0} | {Stats.Median(minutes.Select(m => m.StatelessP99)):0.00} ({minutes.Min(m => m.StatelessP99):0.00}-{minutes.Max(m => m.StatelessP99):0.00}) | {Stats.Median(minutes.Select(m => m.SessionP99)):0.00} ({minutes.Min(m => m.SessionP99):0.00}-{minutes.Max(m => m.SessionP99):0.00}) | {Stats.Median(minutes.Select(m => m.StatelessRps)):0} / {Stats.Median(minutes.Select(m => m.SessionRps)):0} | {failedCalls} |");
+    Console.WriteLine($"RSS grew {growth:0.0}% over the first loaded minute's; {(growth <= 10 && failedCalls == 0 ? "flat, no failures" : "NOT flat or failures")}.");
+    return growth <= 10 && failedCalls == 0 ? 0 : 1;
+}
+
 // ---- Cold start: fresh processes, configurations interleaved so that machine noise spreads over all of them.
 var variants = options.SkipVariants ? [RuntimeVariant.AsPublished] : RuntimeVariant.ColdStartSet(options.AllVariants);
 var configurations = variants.Select(v => (Server: ours, Variant: v)).ToList();
