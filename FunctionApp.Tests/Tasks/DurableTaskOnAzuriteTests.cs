@@ -1,0 +1,114 @@
+using System.Diagnostics;
+using DurableTask.Core;
+
+namespace McpFunctions.Tests.Tasks;
+
+/// <summary>
+/// Spike for issue 12: the Durable Task Framework (DurableTask.Core + DurableTask.AzureStorage) run in process on the
+/// run's Azurite. One test proves the round trip; the others print the figures docs/tasks.md quotes.
+/// No wall-clock assertions but hang guards.
+/// </summary>
+[NonParallelizable]
+public sealed class DurableTaskOnAzuriteTests
+{
+    private static readonly TimeSpan HangGuard = TimeSpan.FromSeconds(60);
+
+    [Test]
+    public async Task An_orchestration_started_by_a_client_runs_its_activity_and_its_output_is_read_back()
+    {
+        await using var worker = await Hub.StartWorkerAsync(NewHubName(), TimeSpan.FromSeconds(1));
+        // A second service object on the same hub stands for another app instance: its client shares no in-memory
+        // queue objects with the worker, so the worker must find the message by polling.
+        var client = new TaskHubClient(Hub.NewService(worker.HubName, TimeSpan.FromSeconds(1), worker.PartitionCount, log: null));
+
+        var instance = await client.CreateOrchestrationInstanceAsync(typeof(GreetingOrchestration), "Ada");
+        var state = await client.WaitForOrchestrationAsync(instance, HangGuard);
+
+        Assert.That(state, Is.Not.Null, "the orchestration did not finish within the hang guard");
+        Assert.That(state.OrchestrationStatus, Is.EqualTo(OrchestrationStatus.Completed));
+        // DurableTask.Core serialises outputs as JSON.
+        Assert.That(state.Output, Is.EqualTo("\"Hello, Ada (attempt 1)\""));
+        Assert.That(state.OrchestrationInstance.InstanceId, Is.EqualTo(instance.InstanceId));
+    }
+
+    [Test]
+    public async Task Pickup_latency_from_create_to_activity_start_is_printed()
+    {
+        var maxPolling = TimeSpan.FromSeconds(1);
+        await using var worker = await Hub.StartWorkerAsync(NewHubName(), maxPolling);
+        var otherInstance = new TaskHubClient(Hub.NewService(worker.HubName, maxPolling, worker.PartitionCount, log: null));
+        var sameInstance = new TaskHubClient(worker.Service);
+
+        // Warm up: the first orchestration pays for JIT and lease acquisition.
+        await RunOnceAsync(otherInstance);
+
+        var fromOther = new List<double>();
+        var fromSame = new List<double>();
+        for (var i = 0; i < 10; i++)
+        {
+            // Let the worker's queue pollers back off to MaxQueuePollingInterval (50 ms doubling: about 2.5 s), as on
+            // an instance that has been idle.
+            await Task.Delay(TimeSpan.FromSeconds(3));
+            fromOther.Add((await RunOnceAsync(otherInstance)).TotalMilliseconds);
+        }
+
+        for (var i = 0; i < 10; i++)
+        {
+            await Task.Delay(TimeSpan.FromSeconds(3));
+            fromSame.Add((await RunOnceAsync(sameInstance)).TotalMilliseconds);
+        }
+
+        TestContext.Out.WriteLine($"MaxQueuePollingInterval {maxPolling.TotalMilliseconds} ms, {worker.PartitionCount} partitions, worker idle 3 s before each start");
+        TestContext.Out.WriteLine($"create -> activity start, client on another service object (another instance): {Describe(fromOther)}");
+        TestContext.Out.WriteLine($"create -> activity start, client on the worker's own service object:           {Describe(fromSame)}");
+    }
+
+    [TestCase(4)]
+    [TestCase(1)]
+    public async Task Idle_storage_requests_of_one_worker_are_printed(int partitionCount)
+    {
+        var maxPolling = TimeSpan.FromSeconds(1);
+        var log = new RequestCount();
+        await using var worker = await Hub.StartWorkerAsync(NewHubName(), maxPolling, partitionCount, log);
+
+        // Leases are acquired and the pollers back off to the cap within a few seconds of an idle start.
+        await Task.Delay(TimeSpan.FromSeconds(15));
+        var window = TimeSpan.FromSeconds(30);
+        var mark = log.Mark();
+        await Task.Delay(window);
+        var requests = log.Since(mark);
+
+        var perMinute = requests.Count * (60 / window.TotalSeconds);
+        TestContext.Out.WriteLine(
+            $"idle worker, MaxQueuePollingInterval {maxPolling.TotalMilliseconds} ms, {partitionCount} partitions: " +
+            $"{requests.Count} requests in {window.TotalSeconds} s = {perMinute:F0}/min = {perMinute * 60 * 24:F0}/day");
+        foreach (var group in requests.GroupBy(r => r).OrderByDescending(g => g.Count()))
+        {
+            TestContext.Out.WriteLine($"  {group.Count(),5}  {group.Key}");
+        }
+
+        Assert.That(requests, Is.Not.Empty, "the counting policy saw no request: it is not in the worker's pipelines");
+    }
+
+    private static async Task<TimeSpan> RunOnceAsync(TaskHubClient client)
+    {
+        var name = Guid.NewGuid().ToString("N");
+        var started = ActivityProbe.Expect(name);
+        var before = Stopwatch.GetTimestamp();
+        var instance = await client.CreateOrchestrationInstanceAsync(typeof(GreetingOrchestration), name);
+        var startedAt = await started.Task.WaitAsync(HangGuard);
+        var state = await client.WaitForOrchestrationAsync(instance, HangGuard);
+        Assert.That(state?.OrchestrationStatus, Is.EqualTo(OrchestrationStatus.Completed));
+        return Stopwatch.GetElapsedTime(before, startedAt);
+    }
+
+    private static string Describe(List<double> milliseconds)
+    {
+        var sorted = milliseconds.Order().ToList();
+        var median = sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
+        return $"median {median:F0} ms, min {sorted[0]:F0}, max {sorted[^1]:F0} (n={sorted.Count}: {string.Join(", ", milliseconds.Select(m => m.ToString("F0")))})";
+    }
+
+    // Task hub names: letters and digits, starting with a letter, 3 to 45 characters; one per test keeps runs apart.
+    private static string NewHubName() => "spike" + Guid.NewGuid().ToString("N")[..12];
+}
