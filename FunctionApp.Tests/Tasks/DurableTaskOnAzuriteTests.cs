@@ -20,7 +20,8 @@ public sealed class DurableTaskOnAzuriteTests
         await using var worker = await Hub.StartWorkerAsync(NewHubName(), TimeSpan.FromSeconds(1));
         // A second service object on the same hub stands for another app instance: its client shares no in-memory
         // queue objects with the worker, so the worker must find the message by polling.
-        var client = new TaskHubClient(Hub.NewService(worker.HubName, TimeSpan.FromSeconds(1), worker.PartitionCount, log: null));
+        using var otherService = Hub.NewService(worker.HubName, TimeSpan.FromSeconds(1), worker.PartitionCount, log: null);
+        var client = new TaskHubClient(otherService);
 
         var instance = await client.CreateOrchestrationInstanceAsync(typeof(GreetingOrchestration), "Ada");
         var state = await client.WaitForOrchestrationAsync(instance, HangGuard);
@@ -37,7 +38,7 @@ public sealed class DurableTaskOnAzuriteTests
     {
         var maxPolling = TimeSpan.FromSeconds(1);
         await using var worker = await Hub.StartWorkerAsync(NewHubName(), maxPolling);
-        var otherService = Hub.NewService(worker.HubName, maxPolling, worker.PartitionCount, log: null);
+        using var otherService = Hub.NewService(worker.HubName, maxPolling, worker.PartitionCount, log: null);
         var otherInstance = new TaskHubClient(otherService);
         var sameInstance = new TaskHubClient(worker.Service);
 
