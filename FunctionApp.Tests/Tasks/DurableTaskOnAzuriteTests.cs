@@ -67,6 +67,75 @@ public sealed class DurableTaskOnAzuriteTests
         TestContext.Out.WriteLine($"activity end -> Completed readable from the instance table:                     {Describe(fromOther.Concat(fromSame).Select(r => r.Completion))}");
     }
 
+    [Test]
+    public async Task An_activity_whose_instance_dies_is_run_again_on_another_worker_with_a_higher_delivery_attempt()
+    {
+        // Short leases and lock so the test takes about a minute. The activity lock must stay above 30 s: the dispatcher
+        // renews it 30 s before it lapses, checking every 5 s.
+        static void Configure(AzureStorageOrchestrationServiceSettings settings)
+        {
+            settings.WorkItemQueueVisibilityTimeout = TimeSpan.FromSeconds(40);
+            settings.LeaseInterval = TimeSpan.FromSeconds(15);
+            settings.LeaseRenewInterval = TimeSpan.FromSeconds(5);
+            settings.LeaseAcquireInterval = TimeSpan.FromSeconds(5);
+        }
+
+        var hubName = NewHubName();
+        var maxPolling = TimeSpan.FromSeconds(1);
+        var blackout = new StorageBlackout();
+        var name = Guid.NewGuid().ToString("N");
+        var run = RerunActivity.Expect(name);
+        var first = await Hub.StartWorkerAsync(hubName, maxPolling, log: blackout, configure: Configure);
+        first.KeepHub();
+        Hub? second = null;
+        try
+        {
+            var instance = await new TaskHubClient(first.Service).CreateOrchestrationInstanceAsync(typeof(RerunOrchestration), name);
+            await run.FirstStarted.Task.WaitAsync(HangGuard);
+
+            blackout.TurnOn();
+            var killedAt = Stopwatch.GetTimestamp();
+            second = await Hub.StartWorkerAsync(hubName, maxPolling, configure: Configure);
+
+            var (rerunAt, attempt) = await run.RerunStarted.Task.WaitAsync(TimeSpan.FromSeconds(120));
+            var state = await WaitForCompletedAsync(second.Service, instance, TimeSpan.FromSeconds(120));
+            var completedAt = Stopwatch.GetTimestamp();
+
+            Assert.That(attempt, Is.GreaterThanOrEqualTo(2));
+            Assert.That(state.Output, Is.EqualTo($"\"re-run on delivery {attempt}\""));
+            TestContext.Out.WriteLine(
+                $"WorkItemQueueVisibilityTimeout 40 s, LeaseInterval 15 s: instance 'killed' -> activity re-run on the other worker " +
+                $"{Stopwatch.GetElapsedTime(killedAt, rerunAt).TotalSeconds:F1} s (delivery {attempt}), -> Completed readable " +
+                $"{Stopwatch.GetElapsedTime(killedAt, completedAt).TotalSeconds:F1} s");
+        }
+        finally
+        {
+            run.Release.TrySetResult();
+            blackout.TurnOff();
+            // The "dead" worker stops first, while its hub still exists; the second worker then deletes the hub.
+            await first.DisposeAsync().AsTask().WaitAsync(HangGuard);
+            if (second is not null)
+            {
+                await second.DisposeAsync();
+            }
+        }
+    }
+
+    private static async Task<OrchestrationState> WaitForCompletedAsync(AzureStorageOrchestrationService reader, OrchestrationInstance instance, TimeSpan guard)
+    {
+        using var timeout = new CancellationTokenSource(guard);
+        while (true)
+        {
+            var state = await reader.GetOrchestrationStateAsync(instance.InstanceId, instance.ExecutionId);
+            if (state?.OrchestrationStatus == OrchestrationStatus.Completed)
+            {
+                return state;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(25), timeout.Token);
+        }
+    }
+
     [TestCase(4)]
     [TestCase(1)]
     public async Task Idle_storage_requests_of_one_worker_are_printed(int partitionCount)

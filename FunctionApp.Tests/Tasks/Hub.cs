@@ -1,3 +1,4 @@
+using Azure.Core.Pipeline;
 using Azure.Data.Tables;
 using Azure.Storage.Blobs;
 using Azure.Storage.Queues;
@@ -11,6 +12,7 @@ namespace McpFunctions.Tests.Tasks;
 internal sealed class Hub : IAsyncDisposable
 {
     private readonly TaskHubWorker _worker;
+    private bool _keepHub;
 
     private Hub(string hubName, int partitionCount, AzureStorageOrchestrationService service, TaskHubWorker worker)
     {
@@ -26,13 +28,15 @@ internal sealed class Hub : IAsyncDisposable
 
     public AzureStorageOrchestrationService Service { get; }
 
-    public static async Task<Hub> StartWorkerAsync(string hubName, TimeSpan maxQueuePollingInterval, int partitionCount = 4, RequestCount? log = null)
+    public static async Task<Hub> StartWorkerAsync(
+        string hubName, TimeSpan maxQueuePollingInterval, int partitionCount = 4, HttpPipelinePolicy? log = null,
+        Action<AzureStorageOrchestrationServiceSettings>? configure = null)
     {
-        var service = NewService(hubName, maxQueuePollingInterval, partitionCount, log);
+        var service = NewService(hubName, maxQueuePollingInterval, partitionCount, log, configure);
         await service.CreateIfNotExistsAsync();
         var worker = new TaskHubWorker(service, NullLoggerFactory.Instance)
-            .AddTaskOrchestrations(typeof(GreetingOrchestration))
-            .AddTaskActivities(typeof(GreetingActivity));
+            .AddTaskOrchestrations(typeof(GreetingOrchestration), typeof(RerunOrchestration))
+            .AddTaskActivities(typeof(GreetingActivity), typeof(RerunActivity));
         await worker.StartAsync();
         return new Hub(hubName, partitionCount, service, worker);
     }
@@ -41,7 +45,9 @@ internal sealed class Hub : IAsyncDisposable
     /// An orchestration service on <paramref name="hubName"/>. Each one gets its own client providers: DurableTask adds its
     /// pipeline policies to the options object a provider hands out, so two services sharing one provider would stack them.
     /// </summary>
-    public static AzureStorageOrchestrationService NewService(string hubName, TimeSpan maxQueuePollingInterval, int partitionCount, RequestCount? log)
+    public static AzureStorageOrchestrationService NewService(
+        string hubName, TimeSpan maxQueuePollingInterval, int partitionCount, HttpPipelinePolicy? log,
+        Action<AzureStorageOrchestrationServiceSettings>? configure = null)
     {
         var connection = TestRun.Azurite.ConnectionString;
         var blobOptions = new BlobClientOptions();
@@ -65,12 +71,19 @@ internal sealed class Hub : IAsyncDisposable
                 StorageServiceClientProvider.ForQueue(connection, queueOptions),
                 StorageServiceClientProvider.ForTable(connection, tableOptions)),
         };
+        configure?.Invoke(settings);
         return new AzureStorageOrchestrationService(settings);
     }
+
+    /// <summary>Leaves the task hub in place on dispose, for a second worker on the same hub to delete.</summary>
+    public void KeepHub() => _keepHub = true;
 
     public async ValueTask DisposeAsync()
     {
         await _worker.StopAsync(isForced: true);
-        await Service.DeleteAsync();
+        if (!_keepHub)
+        {
+            await Service.DeleteAsync();
+        }
     }
 }
