@@ -34,6 +34,7 @@ public sealed class DurableTaskOnAzuriteTests
     }
 
     [Test]
+    [Explicit("Measures for docs/tasks.md (about a minute); run by name.")]
     public async Task Pickup_latency_from_create_to_activity_start_is_printed()
     {
         var maxPolling = TimeSpan.FromSeconds(1);
@@ -68,6 +69,7 @@ public sealed class DurableTaskOnAzuriteTests
     }
 
     [Test]
+    [Explicit("Waits out a 40 s activity lock; the spike's evidence for docs/tasks.md, run by name until Tasks/ is built.")]
     public async Task An_activity_whose_instance_dies_is_run_again_on_another_worker_with_a_higher_delivery_attempt()
     {
         // Short leases and lock so the test takes about a minute. The activity lock must stay above 30 s: the dispatcher
@@ -138,6 +140,7 @@ public sealed class DurableTaskOnAzuriteTests
 
     [TestCase(4)]
     [TestCase(1)]
+    [Explicit("Measures for docs/tasks.md (45 s per case); run by name.")]
     public async Task Idle_storage_requests_of_one_worker_are_printed(int partitionCount)
     {
         var maxPolling = TimeSpan.FromSeconds(1);
