@@ -165,7 +165,7 @@ internal sealed class AuditTrail : BackgroundService
         catch (Exception e)
         {
             // Whatever went wrong, the writer lives on: a dead writer would drop every later event.
-            _logger.LogWarning("Audit events were not all stored ({Fault}); {Rows} were in this pass", Describe(e), pass.Count);
+            _logger.LogWarning("Audit events were not all stored ({Fault}); {Rows} were in this pass", StorageFaults.Describe(e), pass.Count);
         }
         finally
         {
@@ -182,7 +182,7 @@ internal sealed class AuditTrail : BackgroundService
         catch (Exception e) when (e is RequestFailedException or TableTransactionFailedException || StorageFaults.IsUnavailable(e))
         {
             // Row keys are random, so a retry could only double rows that were stored; the loss is logged instead.
-            _logger.LogWarning("{Rows} audit events were not stored ({Fault})", chunk.Length, Describe(e));
+            _logger.LogWarning("{Rows} audit events were not stored ({Fault})", chunk.Length, StorageFaults.Describe(e));
         }
     }
 
@@ -201,8 +201,6 @@ internal sealed class AuditTrail : BackgroundService
             }
         }
     }
-
-    private static string Describe(Exception e) => e is RequestFailedException failed ? $"{failed.Status} {failed.ErrorCode}" : e.GetType().Name;
 
     /// <summary>A queued event: <paramref name="Principal"/> is a partition key when <paramref name="Encoded"/>, else a principal id.</summary>
     private readonly record struct Pending(string Principal, bool Encoded, DateTimeOffset At, AuditEvent Event);

@@ -126,7 +126,7 @@ internal static class HostingExtensions
         if (status == StatusCodes.Status503ServiceUnavailable)
         {
             context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("McpFunctions.Storage")
-                .LogWarning("Storage unavailable for {Method} {Path}: {Fault}", context.Request.Method, context.Request.Path, Describe(fault));
+                .LogWarning("Storage unavailable for {Method} {Path}: {Fault}", context.Request.Method, context.Request.Path, StorageFaults.Describe(fault));
             context.Response.Headers.RetryAfter = StorageFaults.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
             return ErrorResponses.WriteAsync(context, status, "temporarily_unavailable", StorageFaults.Message);
         }
@@ -139,15 +139,6 @@ internal static class HostingExtensions
         };
         return ErrorResponses.WriteAsync(context, status, error, description);
     }
-
-    /// <summary>What failed, without a message that could carry a URL or key: the status and error code, or the exception type.</summary>
-    private static string Describe(Exception? fault) => fault switch
-    {
-        Azure.RequestFailedException failed => $"{failed.Status} {failed.ErrorCode}",
-        AggregateException aggregate => string.Join("; ", aggregate.InnerExceptions.Select(Describe).Distinct()),
-        null => "unknown",
-        _ => fault.GetType().Name,
-    };
 
     private static Task WriteHealthAsync(HttpContext context, HealthReport report)
     {

@@ -86,7 +86,7 @@ internal sealed class StorageHealthCheck(TableServiceClient tables, BlobServiceC
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            logger.LogWarning("Storage health probe for {Service} failed: {Reason}", service, e is Azure.RequestFailedException r ? $"{r.Status} {r.ErrorCode}" : e.GetType().Name);
+            logger.LogWarning("Storage health probe for {Service} failed: {Reason}", service, StorageFaults.Describe(e));
             return (false, []);
         }
     }

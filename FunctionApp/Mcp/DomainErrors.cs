@@ -54,18 +54,16 @@ internal static class DomainErrors
     private static CallToolResult StorageToolError(RequestContext<CallToolRequestParams> request, Exception e)
     {
         request.Services?.GetService<ILoggerFactory>()?.CreateLogger("McpFunctions.Storage")
-            .LogWarning("Storage unavailable in tool {Tool}: {Fault}", request.Params?.Name, e is Azure.RequestFailedException failed ? $"{failed.Status} {failed.ErrorCode}" : e.GetType().Name);
-        return new CallToolResult
-        {
-            IsError = true,
-            Content = [new TextContentBlock { Text = $"An error occurred invoking '{request.Params?.Name}': {StorageFaults.Message}" }],
-        };
+            .LogWarning("Storage unavailable in tool {Tool}: {Fault}", request.Params?.Name, StorageFaults.Describe(e));
+        return ToolError(request, StorageFaults.Message);
     }
 
-    private static CallToolResult ToolError(RequestContext<CallToolRequestParams> request, DomainException e) => new()
+    private static CallToolResult ToolError(RequestContext<CallToolRequestParams> request, DomainException e) => ToolError(request, e.Message);
+
+    private static CallToolResult ToolError(RequestContext<CallToolRequestParams> request, string message) => new()
     {
         IsError = true,
-        Content = [new TextContentBlock { Text = $"An error occurred invoking '{request.Params?.Name}': {e.Message}" }],
+        Content = [new TextContentBlock { Text = $"An error occurred invoking '{request.Params?.Name}': {message}" }],
     };
 
     /// <summary>

@@ -38,4 +38,13 @@ internal static class StorageFaults
 
         return false;
     }
+
+    /// <summary>What failed, for a log line: the status and error code, or the exception type (never a message, which can carry a URL or key).</summary>
+    public static string Describe(Exception? fault) => fault switch
+    {
+        RequestFailedException failed => $"{failed.Status} {failed.ErrorCode}",
+        AggregateException aggregate => string.Join("; ", aggregate.InnerExceptions.Select(Describe).Distinct()),
+        null => "unknown",
+        _ => fault.GetType().Name,
+    };
 }
