@@ -1,15 +1,20 @@
 namespace McpFunctions.Tests.Fixtures;
 
-/// <summary>An Azurite instance on free loopback ports, in memory, for one test run.</summary>
+/// <summary>
+/// An Azurite instance on free loopback ports: in memory for the test run, or on disk for a test that stops storage
+/// and starts it again with its data.
+/// </summary>
 public sealed class Azurite : IAsyncDisposable
 {
     private const string AccountKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 
     private readonly ChildProcess _process;
+    private readonly string? _folder;
 
-    private Azurite(ChildProcess process, int blobPort, int queuePort, int tablePort)
+    private Azurite(ChildProcess process, string? folder, int blobPort, int queuePort, int tablePort)
     {
         _process = process;
+        _folder = folder;
         BlobPort = blobPort;
         QueuePort = queuePort;
         TablePort = tablePort;
@@ -28,13 +33,33 @@ public sealed class Azurite : IAsyncDisposable
 
     public string Output => _process.Output;
 
-    public static async Task<Azurite> StartAsync()
+    public static Task<Azurite> StartAsync() => StartAsync(null, FreePort.Next(), FreePort.Next(), FreePort.Next());
+
+    /// <summary>An Azurite that keeps its data in <paramref name="folder"/>, so that it survives a stop and a start.</summary>
+    public static Task<Azurite> StartOnDiskAsync(string folder) => StartAsync(folder, FreePort.Next(), FreePort.Next(), FreePort.Next());
+
+    /// <summary>
+    /// Stops Azurite with SIGTERM, as an outage would take storage away, and waits until its ports are closed. Azurite
+    /// writes its data to disk on SIGTERM; a SIGKILL would lose its own last 5 s of writes (its save interval), which
+    /// is a fault of the emulator that Azure Storage does not have.
+    /// </summary>
+    public async Task StopAsync()
+    {
+        await ChildProcess.RunAsync("kill", ["-TERM", _process.Id.ToString()], TimeSpan.FromSeconds(10));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await _process.WaitForExitAsync(timeout.Token);
+    }
+
+    /// <summary>A new Azurite process on the same ports and, on disk, with the same data.</summary>
+    public Task<Azurite> StartAgainAsync() => StartAsync(_folder, BlobPort, QueuePort, TablePort);
+
+    private static async Task<Azurite> StartAsync(string? folder, int blob, int queue, int table)
     {
         var azurite = await NpmTools.BinAsync("azurite");
-        var (blob, queue, table) = (FreePort.Next(), FreePort.Next(), FreePort.Next());
         var process = ChildProcess.Start(azurite,
         [
-            "--silent", "--disableTelemetry", "--skipApiVersionCheck", "--inMemoryPersistence",
+            "--silent", "--disableTelemetry", "--skipApiVersionCheck",
+            .. folder is null ? ["--inMemoryPersistence"] : new[] { "--location", folder },
             "--blobHost", "127.0.0.1", "--blobPort", blob.ToString(),
             "--queueHost", "127.0.0.1", "--queuePort", queue.ToString(),
             "--tableHost", "127.0.0.1", "--tablePort", table.ToString(),
@@ -54,7 +79,7 @@ public sealed class Azurite : IAsyncDisposable
             throw new InvalidOperationException($"Azurite did not start: {e.Message}\n{output}", e);
         }
 
-        return new Azurite(process, blob, queue, table);
+        return new Azurite(process, folder, blob, queue, table);
     }
 
     public ValueTask DisposeAsync() => _process.DisposeAsync();

@@ -94,58 +94,20 @@ public sealed class StorageFaultTests
             clients.Add(i % 2 == 0 ? await Clients.StreamableAsync(_server) : await Clients.StatelessAsync(_server));
         }
 
-        var refusals = new System.Collections.Concurrent.ConcurrentBag<string>();
-        var acknowledged = 0;
-        using var outageStarted = new SemaphoreSlim(0);
-        async Task RunAsync(McpClient client, int c)
+        var load = await NoteLoad.RunAsync(clients, 12, async () =>
         {
-            for (var n = 0; n < 12; n++)
-            {
-                if (c == 0 && n == 4)
-                {
-                    outageStarted.Release();
-                }
-
-                var arguments = new Dictionary<string, object?> { ["title"] = $"load {c}-{n}", ["idempotencyKey"] = $"load-{c}-{n}" };
-                for (var attempt = 0; ; attempt++)
-                {
-                    try
-                    {
-                        var result = await client.CallToolAsync("notes_add", arguments);
-                        if (result.IsError != true)
-                        {
-                            Interlocked.Increment(ref acknowledged);
-                            break;
-                        }
-
-                        refusals.Add(result.Text());
-                    }
-                    catch (Exception e) when (e is McpException or HttpRequestException)
-                    {
-                        refusals.Add(e.Message);
-                    }
-
-                    Assert.That(attempt, Is.LessThan(200), "the client keeps being refused after the outage");
-                    await Task.Delay(100);
-                }
-            }
-        }
-
-        var load = clients.Select(RunAsync).ToArray();
-        await outageStarted.WaitAsync(TimeSpan.FromSeconds(60));
-        _tables.Mode = FaultMode.Refuse;
-        await Task.Delay(TimeSpan.FromSeconds(2));
-        _tables.Mode = FaultMode.Pass;
-        await Task.WhenAll(load);
+            _tables.Mode = FaultMode.Refuse;
+            await Task.Delay(TimeSpan.FromSeconds(2));
+            _tables.Mode = FaultMode.Pass;
+        });
         foreach (var client in clients)
         {
             await client.DisposeAsync();
         }
 
-        TestContext.Out.WriteLine($"{acknowledged} notes acknowledged, {refusals.Count} refusals during the outage");
-        Assert.That(acknowledged, Is.EqualTo(96));
-        Assert.That(refusals, Is.All.Contain("temporarily unavailable").Or.Contain("503"), "only answers that say to retry");
-        Assert.That(refusals, Has.None.Contain("500").And.None.Contain("An error occurred."));
+        Assert.That(load.Acknowledged, Is.EqualTo(96));
+        Assert.That(load.Refusals, Is.All.Contain("temporarily unavailable").Or.Contain("503"), "only answers that say to retry");
+        Assert.That(load.Refusals, Has.None.Contain("500").And.None.Contain("An error occurred."));
         var titles = await TitlesAsync();
         Assert.That(titles, Has.Length.EqualTo(96).And.Unique, "every note stored exactly once");
         Assert.That(_server.Errors.Entries, Is.Empty);
@@ -250,19 +212,8 @@ public sealed class StorageFaultTests
         Assert.That(after.RootElement.GetProperty("status").GetString(), Is.EqualTo("Healthy"));
     }
 
-    private async Task<string[]> TitlesAsync()
-    {
-        var titles = new List<string>();
-        await foreach (var row in new TableServiceClient(TestRun.Azurite.ConnectionString).GetTableClient(_prefix + "notes").QueryAsync<TableEntity>())
-        {
-            if (row.GetString("Title") is { } title)
-            {
-                titles.Add(title);
-            }
-        }
-
-        return [.. titles.Order(StringComparer.Ordinal)];
-    }
+    private Task<string[]> TitlesAsync() =>
+        NoteLoad.TitlesAsync(new TableServiceClient(TestRun.Azurite.ConnectionString).GetTableClient(_prefix + "notes"));
 
     /// <summary>What a call during an outage came to: its result text, or the HTTP failure the client saw.</summary>
     private static async Task<string> Record(Func<ValueTask<ModelContextProtocol.Protocol.CallToolResult>> call)

@@ -42,7 +42,10 @@ internal static class StorageFaults
     /// <summary>What failed, for a log line: the status and error code, or the exception type (never a message, which can carry a URL or key).</summary>
     public static string Describe(Exception? fault) => fault switch
     {
+        RequestFailedException { Status: 0 } failed => "no answer: " + Describe(failed.InnerException),
         RequestFailedException failed => $"{failed.Status} {failed.ErrorCode}",
+        HttpRequestException { HttpRequestError: not HttpRequestError.Unknown } request => request.HttpRequestError.ToString(),
+        System.Net.Sockets.SocketException socket => socket.SocketErrorCode.ToString(),
         AggregateException aggregate => string.Join("; ", aggregate.InnerExceptions.Select(Describe).Distinct()),
         null => "unknown",
         _ => fault.GetType().Name,
