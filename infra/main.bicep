@@ -38,8 +38,16 @@ param allowedOrigins string = ''
 @description('Comma-separated extra host names the server answers to (a custom domain in front of the app). Empty: only <app>.azurewebsites.net.')
 param allowedHosts string = ''
 
-@description('Also grant the app Storage Queue Data Contributor; the HTTP-only custom handler does not need it.')
+@description('Also grant the app Storage Queue Data Contributor when tasks are off (tasks need it and get it anyway).')
 param grantQueueAccess bool = false
+
+@description('Run long-running tool calls as MCP tasks on the in-process Durable Task Framework (Tasks:Enabled; docs/tasks.md). Needs the Queue service, so it also grants Storage Queue Data Contributor.')
+param enableTasks bool = true
+
+@description('Always-ready instances for HTTP (Flex Consumption), so that pending tasks and the first request never wait for a cold start. Billed while idle; 0 scales to zero.')
+@minValue(0)
+@maxValue(20)
+param alwaysReadyInstances int = 0
 
 @description('Client id of the Entra app registration users sign in through (AZURE_AD_CLIENT_ID, set by infra/hooks/entra-app.sh before provisioning). Empty: no Entra settings, and MCP requests get 401.')
 param entraClientId string = ''
@@ -136,7 +144,7 @@ module dataAccess 'app/data-access.bicep' = {
     storageAccountName: storage.outputs.name
     applicationInsightsName: monitoring.outputs.applicationInsightsName
     appPrincipalId: identity.outputs.principalId
-    grantQueueAccess: grantQueueAccess
+    grantQueueAccess: grantQueueAccess || enableTasks
     deployerPrincipalId: principalId
     deployerPrincipalType: principalType
   }
@@ -169,6 +177,8 @@ module api 'app/api.bicep' = {
     deploymentContainerName: deploymentContainerName
     applicationInsightsConnectionString: monitoring.outputs.applicationInsightsConnectionString
     maximumInstanceCount: maximumInstanceCount
+    alwaysReadyInstances: alwaysReadyInstances
+    enableTasks: enableTasks
     allowedOrigins: originList
     allowedHosts: hostList
     entraClientId: entraClientId

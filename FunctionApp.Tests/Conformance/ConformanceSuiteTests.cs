@@ -43,6 +43,17 @@ public sealed class ConformanceSuiteTests
     /// <summary>Run but not scored by the 2026-07-28 requirements (pending SEPs); held to passing anyway.</summary>
     public static readonly string[] Unscored2026 = ["json-schema-2020-12", "http-header-validation", "http-custom-header-server-validation"];
 
+    /// <summary>
+    /// The tasks extension's scenarios (SEP-2663), run by <c>--requirements 2026-07-28</c> as not scored (an extension).
+    /// <c>tasks-status-notifications</c> is left out: it always reports SKIPPED and sends nothing.
+    /// </summary>
+    public static readonly string[] Tasks2026 =
+    [
+        "tasks-lifecycle", "tasks-capability-negotiation", "tasks-wire-fields", "tasks-request-state-removal",
+        "tasks-mrtr-input", "tasks-request-headers", "tasks-dispatch-and-envelope", "tasks-required-task-error",
+        "tasks-mrtr-composition",
+    ];
+
     private static Task<(ConformanceRun V2025, ConformanceRun V2026)>? _runs;
 
     [Test]
@@ -57,7 +68,7 @@ public sealed class ConformanceSuiteTests
     public async Task The_2026_07_28_requirements_exit_cleanly_and_run_every_scored_scenario()
     {
         var (_, run) = await RunsAsync();
-        Assert.That(run.Scenarios, Is.SupersetOf(Stateless2026.Concat(Unscored2026)), run.Output);
+        Assert.That(run.Scenarios, Is.SupersetOf(Stateless2026.Concat(Unscored2026).Concat(Tasks2026)), run.Output);
         Assert.That(run.ExitCode, Is.Zero, run.Output);
     }
 
@@ -69,6 +80,9 @@ public sealed class ConformanceSuiteTests
 
     [TestCaseSource(nameof(Unscored2026))]
     public async Task Unscored_scenario_passes_at_2026_07_28(string scenario) => (await RunsAsync()).V2026.AssertPassed(scenario);
+
+    [TestCaseSource(nameof(Tasks2026))]
+    public async Task Tasks_scenario_passes_at_2026_07_28(string scenario) => (await RunsAsync()).V2026.AssertPassed(scenario);
 
     [OneTimeTearDown]
     public static async Task StopAsync()
@@ -86,7 +100,12 @@ public sealed class ConformanceSuiteTests
 
     private static async Task<(ConformanceRun, ConformanceRun)> RunBothAsync()
     {
-        _app = await AppProcess.StartAsync(new Dictionary<string, string?> { ["Mcp__ConformanceFixtures"] = "true" });
+        _app = await AppProcess.StartAsync(new Dictionary<string, string?>
+        {
+            ["Mcp__ConformanceFixtures"] = "true",
+            ["Tasks__Enabled"] = "true",
+            ["Tasks__HubName"] = "conformance" + Guid.NewGuid().ToString("N")[..12],
+        });
         var url = new Uri(_app.BaseAddress, "/mcp");
         var sessions = await ConformanceRun.RunAsync("conformance-2025", url, "--suite", "all");
         var stateless = await ConformanceRun.RunAsync("conformance-2026", url, "--requirements", "2026-07-28");

@@ -59,7 +59,7 @@ public sealed partial class MainTemplateTests
     }
 
     [Test]
-    public async Task The_app_identity_gets_queue_access_only_when_asked()
+    public async Task The_app_identity_gets_queue_access_only_when_asked_or_when_tasks_are_on()
     {
         var main = (await BicepCompiler.MainAsync()).Main;
 
@@ -72,6 +72,11 @@ public sealed partial class MainTemplateTests
         Assert.That(queueUses, Is.Not.Empty, "the opt-in queue role is wired");
         Assert.That(queueUses, Has.All.Contains("if(parameters('grantQueueAccess')"));
         Assert.That(main.Resolve(main.Parameters["grantQueueAccess"]?["defaultValue"])?.GetValue<bool>(), Is.False);
+        // main passes grantQueueAccess || enableTasks down, and tasks are on by default (azd up deploys with them).
+        var dataAccess = main.OwnResources.Single(r => r.Type == "Microsoft.Resources/deployments" && (string?)r.Json["name"] == "data-access");
+        var granted = dataAccess.Lookup("properties.parameters.grantQueueAccess.value")?.ToString();
+        Assert.That(granted, Does.Contain("parameters('grantQueueAccess')").And.Contain("parameters('enableTasks')"));
+        Assert.That(main.Resolve(main.Parameters["enableTasks"]?["defaultValue"])?.GetValue<bool>(), Is.True);
     }
 
     [Test]

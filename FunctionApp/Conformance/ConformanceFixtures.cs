@@ -13,6 +13,7 @@ internal static class ConformanceFixtures
         builder.WithTools<ConformanceTools>()
             .WithTools<ConformanceStatelessTools>()
             .WithTools<ConformanceInputRequiredTools>()
+            .WithTools<ConformanceTaskTools>()
             .WithResources<ConformanceResources>()
             .WithPrompts<ConformancePrompts>();
 

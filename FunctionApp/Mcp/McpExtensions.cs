@@ -9,6 +9,7 @@ using McpFunctions.Sessions.Cluster;
 using McpFunctions.Sessions.LegacySse;
 using McpFunctions.Sessions.State;
 using McpFunctions.Sessions.Streams;
+using McpFunctions.Tasks;
 using ModelContextProtocol.AspNetCore;
 
 #pragma warning disable MCP9005 // logging/setLevel is how 2025-11-25 sessions choose their log level
@@ -28,7 +29,7 @@ internal static class McpExtensions
             throw new StartupConfigurationException($"{ConformanceFixtures.SettingName} is set, but conformance fixtures are only allowed in Development.");
         }
 
-        services.AddSessions(configuration).AddFeatures();
+        services.AddSessions(configuration).AddFeatures().AddTasks(configuration);
         services.AddSingleton<ClientLog>();
         services.AddSingleton<RequestStateProtector>();
         services.AddSingleton<IOptionsFactory<McpServerOptions>, ReusedServerOptions>();

@@ -28,7 +28,7 @@ internal static class StorageConnection
     /// 503 instead of hanging (docs/operations.md). The defaults (100 s per try, three retries) let one request wait
     /// over five minutes, past the Functions host's HTTP limit.
     /// </summary>
-    private static void Bound(Azure.Core.RetryOptions retry)
+    public static void Bound(Azure.Core.RetryOptions retry)
     {
         retry.Mode = RetryMode.Exponential;
         retry.MaxRetries = 2;

@@ -44,4 +44,7 @@ internal static class StorageNames
 
     /// <summary>The audit trail: who did what, when, with what outcome (never the content), partitioned by user.</summary>
     public const string Audit = "audit";
+
+    /// <summary>MCP tasks: status, input requests and answers, and the result of each long-running tool call, by owner.</summary>
+    public const string Tasks = "tasks";
 }

@@ -46,6 +46,12 @@ param instanceMemoryMB int = 2048
 @maxValue(1000)
 param maximumInstanceCount int = 100
 
+@description('Always-ready instances for the HTTP trigger group; 0 scales to zero.')
+param alwaysReadyInstances int = 0
+
+@description('Tasks:Enabled: long-running tool calls as MCP tasks on the in-process Durable Task Framework.')
+param enableTasks bool = true
+
 @description('Browser origins allowed besides loopback ones (Hosting:AllowedOrigins), e.g. https://claude.ai.')
 param allowedOrigins array = []
 
@@ -86,6 +92,8 @@ var platformSettings = {
   // Application Insights has local auth disabled: the host authenticates with this identity instead.
   APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
   ASPNETCORE_ENVIRONMENT: 'Production'
+  // The task hub polls the Queue service (AzureWebJobsStorage__queueServiceUri above) only when this is on.
+  Tasks__Enabled: string(enableTasks)
 }
 
 // Entra sign-in through Microsoft.Identity.Web, once infra/hooks/entra-app.sh has made the app registration. There is
@@ -142,6 +150,12 @@ resource app 'Microsoft.Web/sites@2025-03-01' = {
       scaleAndConcurrency: {
         instanceMemoryMB: instanceMemoryMB
         maximumInstanceCount: maximumInstanceCount
+        alwaysReady: alwaysReadyInstances == 0 ? [] : [
+          {
+            name: 'http'
+            instanceCount: alwaysReadyInstances
+          }
+        ]
       }
       runtime: {
         name: runtimeName

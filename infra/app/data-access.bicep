@@ -14,9 +14,9 @@
 // Storage Table Data Contributor: the app keeps notes, preferences and sessions in tables it creates itself,
 // and the host writes its diagnostic events to a table through AzureWebJobsStorage.
 //
-// Storage Queue Data Contributor: not granted by default. The host only uses queues for the blob trigger and
-// Durable Functions; a custom handler serving HTTP has neither. `grantQueueAccess` turns it on if a
-// queue-based feature is added.
+// Storage Queue Data Contributor: granted when tasks are on (main.bicep's enableTasks, the default), because the
+// in-process Durable Task Framework keeps its work queues in the Queue service. The host itself uses queues only for
+// the blob trigger and Durable Functions, which a custom handler serving HTTP has neither of.
 //
 // Monitoring Metrics Publisher on Application Insights: required because local auth is disabled there, so
 // telemetry is accepted only with an Entra token of an identity holding this role.
