@@ -26,7 +26,8 @@ public sealed class Nginx : IAsyncDisposable
 
     public string Output => _process.Output;
 
-    public static async Task<Nginx> StartAsync(IEnumerable<int> upstreamPorts)
+    /// <param name="readTimeout">How long nginx waits for the app's next bytes before it cuts the request (a front end's limit).</param>
+    public static async Task<Nginx> StartAsync(IEnumerable<int> upstreamPorts, TimeSpan? readTimeout = null)
     {
         var nginx = await EnsureInstalledAsync();
         var port = FreePort.Next();
@@ -36,7 +37,7 @@ public sealed class Nginx : IAsyncDisposable
             Directory.CreateDirectory(Path.Combine(prefix, folder));
         }
 
-        File.WriteAllText(Path.Combine(prefix, "nginx.conf"), Config(prefix, port, upstreamPorts));
+        File.WriteAllText(Path.Combine(prefix, "nginx.conf"), Config(prefix, port, upstreamPorts, readTimeout ?? TimeSpan.FromSeconds(300)));
         var process = ChildProcess.Start(nginx, ["-p", prefix, "-c", Path.Combine(prefix, "nginx.conf"), "-e", "stderr"]);
         try
         {
@@ -64,7 +65,7 @@ public sealed class Nginx : IAsyncDisposable
         }
     }
 
-    private static string Config(string prefix, int port, IEnumerable<int> upstreamPorts)
+    private static string Config(string prefix, int port, IEnumerable<int> upstreamPorts, TimeSpan readTimeout)
     {
         var servers = new StringBuilder();
         foreach (var upstream in upstreamPorts)
@@ -99,7 +100,7 @@ public sealed class Nginx : IAsyncDisposable
                         proxy_buffering off;
                         proxy_request_buffering off;
                         proxy_cache off;
-                        proxy_read_timeout 300s;
+                        proxy_read_timeout {{(int)readTimeout.TotalSeconds}}s;
                         proxy_next_upstream error timeout;
                         proxy_connect_timeout 2s;
                     }

@@ -50,7 +50,7 @@ internal sealed class TaskCalls(
         if (!await store.CreateAsync(row, settings.MaxTasksPerPrincipal, cancellationToken))
         {
             throw new McpProtocolException(
-                $"You already have {settings.MaxTasksPerPrincipal} tasks that have not expired. Cancel one with tasks/cancel, or wait until one expires (after {settings.DefaultTtl.TotalMinutes:0} minutes).",
+                $"You already have {settings.MaxTasksPerPrincipal} tasks that have not finished. Wait for one to finish, or cancel one with tasks/cancel.",
                 McpErrorCode.InvalidRequest);
         }
 

@@ -30,7 +30,7 @@ internal sealed record TaskOptions
     [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00")]
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>Tasks one user may have that have not expired yet; one more is refused with a clear error.</summary>
+    /// <summary>Unfinished tasks (working or waiting for input) one user may have; one more is refused with a clear error.</summary>
     [Range(1, 10_000)]
     public int MaxTasksPerPrincipal { get; init; } = 50;
 

@@ -12,7 +12,7 @@ internal sealed class TaskStore(StorageTables tables, TimeProvider time)
 {
     private const int MaxUpdateAttempts = 12;
 
-    /// <summary>Stores a new task unless its owner already has <paramref name="limit"/> tasks that have not expired.</summary>
+    /// <summary>Stores a new task unless its owner already has <paramref name="limit"/> unfinished tasks (working or waiting for input).</summary>
     /// <returns>False when the owner is at the limit (nothing is stored).</returns>
     public async Task<bool> CreateAsync(TaskRow row, int limit, CancellationToken cancellationToken)
     {
@@ -20,7 +20,7 @@ internal sealed class TaskStore(StorageTables tables, TimeProvider time)
         var now = time.GetUtcNow();
         var live = 0;
         await foreach (var _ in table.QueryAsync<TableEntity>(
-            TableClient.CreateQueryFilter($"PartitionKey eq {row.Partition} and ExpiresAt gt {now}"), select: ["RowKey"], cancellationToken: cancellationToken))
+            TableClient.CreateQueryFilter($"PartitionKey eq {row.Partition} and ExpiresAt gt {now} and (Status eq {TaskStatuses.Working} or Status eq {TaskStatuses.InputRequired})"), select: ["RowKey"], cancellationToken: cancellationToken))
         {
             if (++live >= limit)
             {
