@@ -238,6 +238,30 @@ public sealed class TaskTests
         Assert.That(after.Attempt, Is.EqualTo(1), "the tool did not run again");
     }
 
+    [Test]
+    public async Task Notes_import_and_notes_export_run_as_tasks_and_a_task_made_import_has_its_own_idempotency_key()
+    {
+        using var client = Client("importer");
+        var file = """[{"title":"one","body":"a","tags":["t"]},{"title":"two","body":"b"},{"title":"three","body":"c"}]""";
+        (await client.CallToolAsync("files_write", new { name = "in.json", content = file })).Result();
+
+        var import = (await client.CallToolAsync("notes_import", new { fileName = "in.json" })).TaskId();
+        var imported = await client.WaitTerminalAsync(import, TimeSpan.FromSeconds(20));
+        var export = (await client.CallToolAsync("notes_export", new { fileName = "out.json" })).TaskId();
+        var exported = await client.WaitTerminalAsync(export, TimeSpan.FromSeconds(20));
+        var read = (await client.CallToolAsync("files_read", new { name = "out.json" })).Result();
+
+        Assert.That(imported.Status(), Is.EqualTo("completed"), imported.ToString());
+        Assert.That(imported.GetProperty("result").GetProperty("structuredContent").GetProperty("imported").GetInt32(), Is.EqualTo(3));
+        Assert.That(exported.Status(), Is.EqualTo("completed"), exported.ToString());
+        Assert.That(exported.GetProperty("result").GetProperty("structuredContent").GetProperty("notes").GetInt32(), Is.EqualTo(3));
+        Assert.That(read.ToString(), Does.Contain("one").And.Contain("two").And.Contain("three"));
+        var table = new TableServiceClient(TestRun.Azurite.ConnectionString).GetTableClient(_prefix + "tasks");
+        var row = await table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"RowKey eq {import}")).SingleAsync();
+        Assert.That(row.GetString("Arguments"), Does.Contain($"\"idempotencyKey\":\"task-{import}\""), "so a run after a crash adds only what is missing");
+        Assert.That(row.GetBoolean("Rerunnable"), Is.True);
+    }
+
     private static JsonObject Accept(string name) => new()
     {
         ["action"] = "accept",

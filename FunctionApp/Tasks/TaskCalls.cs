@@ -29,12 +29,20 @@ internal sealed class TaskCalls(
         var caller = Caller.From(user);
         var now = time.GetUtcNow();
         var ttl = RequestedTtl(context.Params?.Meta) is { } asked && asked < settings.MaxTtl ? asked : settings.DefaultTtl;
+        var id = WebEncoders.Base64UrlEncode(RandomNumberGenerator.GetBytes(16));
+        var arguments = new Dictionary<string, JsonElement>(context.Params!.Arguments ?? new Dictionary<string, JsonElement>());
+        var keyed = tool.IdempotencyKeyArgument is { } keyArgument;
+        if (keyed && !arguments.ContainsKey(tool.IdempotencyKeyArgument!))
+        {
+            arguments[tool.IdempotencyKeyArgument!] = JsonSerializer.SerializeToElement("task-" + id, McpJsonUtilities.DefaultOptions);
+        }
+
         var row = new TaskRow
         {
             Partition = caller.PartitionKey,
-            Id = WebEncoders.Base64UrlEncode(RandomNumberGenerator.GetBytes(16)),
-            Tool = context.Params!.Name,
-            Arguments = JsonSerializer.Serialize(context.Params.Arguments ?? new Dictionary<string, JsonElement>(), McpJsonUtilities.DefaultOptions),
+            Id = id,
+            Tool = context.Params.Name,
+            Arguments = JsonSerializer.Serialize(arguments, McpJsonUtilities.DefaultOptions),
             OwnerClaims = PrincipalClaims.Serialize(user),
             ClientCapabilities = context.Server.ClientCapabilities is { } capabilities ? JsonSerializer.Serialize(capabilities, McpJsonUtilities.DefaultOptions) : null,
             CreatedAt = now,
@@ -42,7 +50,7 @@ internal sealed class TaskCalls(
             ExpiresAt = now + ttl,
             TtlMs = (long)ttl.TotalMilliseconds,
             PollIntervalMs = (long)settings.PollInterval.TotalMilliseconds,
-            Rerunnable = tool.Rerunnable,
+            Rerunnable = tool.Rerunnable || keyed,
             Continuation = tool.InputBeforeTask ? TaskJson.Continuation(context.Params.InputResponses, context.Params.RequestState) : null,
         };
 

@@ -20,6 +20,13 @@ internal sealed class TaskToolAttribute : Attribute
     public bool Rerunnable { get; init; }
 
     /// <summary>
+    /// The name of the tool's idempotency-key argument, if it has one. A task whose call gave no key gets one made from
+    /// its task id, so a run on another instance after a crash continues the work instead of repeating it: such a tool
+    /// is re-run like a <see cref="Rerunnable"/> one.
+    /// </summary>
+    public string? IdempotencyKeyArgument { get; init; }
+
+    /// <summary>
     /// MRTR first, task second: a call with no input responses runs as an ordinary call, so the tool can ask for
     /// input synchronously (an input-required result); the call that brings the answers becomes the task.
     /// </summary>

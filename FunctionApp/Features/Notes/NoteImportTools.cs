@@ -3,6 +3,7 @@ using System.Security.Claims;
 using McpFunctions.Auth;
 using McpFunctions.Features.Files;
 using McpFunctions.Sessions.State;
+using McpFunctions.Tasks;
 
 #pragma warning disable MCP9005 // client log messages for 2025-11-25 sessions
 
@@ -17,13 +18,15 @@ internal sealed class NoteImportTools(NoteStore notes, UserFileStore files, Clie
 
     [RequiresScope(McpScopes.NotesWrite)]
     [RequiresScope(McpScopes.FilesRead)]
+    [TaskTool(IdempotencyKeyArgument = "idempotencyKey")]
     [McpServerTool(Name = ToolName, Title = "Import notes from a file", Destructive = false, Idempotent = false, OpenWorld = false, UseStructuredContent = true)]
     [Description(
         "Creates one note per entry of a file you stored with files_write, reporting progress after each note. " +
         "Formats: a JSON array of {\"title\", \"body\", \"tags\"} objects, or text where entries are separated by a line '---', " +
         "the first line of an entry is its title ('# ' allowed), an optional 'tags: a, b' line sets tags, and the rest is the body. " +
         "Every entry is checked before anything is stored; at most 1,000 entries. If cancelled, notes imported so far are kept. " +
-        "With an idempotencyKey, running the same import again (after a lost answer or a cancellation) adds only the entries not yet added.")]
+        "With an idempotencyKey, running the same import again (after a lost answer or a cancellation) adds only the entries not yet added. " +
+        "For a client that supports MCP tasks it runs as a task, with its progress as the task's status message.")]
     public async Task<ImportResult> ImportNotes(
         ClaimsPrincipal? user,
         RequestContext<CallToolRequestParams> request,

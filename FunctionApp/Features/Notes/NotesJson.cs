@@ -11,4 +11,6 @@ namespace McpFunctions.Features.Notes;
 [JsonSerializable(typeof(NotePage))]
 [JsonSerializable(typeof(IReadOnlyList<Note>))]
 [JsonSerializable(typeof(ImportResult))]
+[JsonSerializable(typeof(ExportResult))]
+[JsonSerializable(typeof(List<ExportedNote>))]
 internal sealed partial class NotesJson : JsonSerializerContext;
