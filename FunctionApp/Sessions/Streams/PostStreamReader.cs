@@ -16,8 +16,9 @@ namespace McpFunctions.Sessions.Streams;
 internal sealed class PostStreamReader(EventStreamStore store, string sessionId, string encodedStream, long after) : ISseEventStreamReader
 {
     public const string WriterGoneMessage =
-        "The server instance handling this request stopped before it answered, so the request may or may not have " +
-        "taken effect. Retry it, with an idempotency key where the tool takes one.";
+        "The response to this request was lost (the server instance handling it stopped before it answered, or the " +
+        "answer was not kept), so the request may or may not have taken effect. Retry it, with an idempotency key " +
+        "where the tool takes one.";
 
     public string SessionId => sessionId;
 
