@@ -6,6 +6,9 @@ using DurableTask.Core;
 using McpFunctions.Tasks;
 using McpFunctions.Tests.Fixtures;
 using Microsoft.Extensions.DependencyInjection;
+using ModelContextProtocol;
+using ModelContextProtocol.Client;
+using ModelContextProtocol.Protocol;
 
 namespace McpFunctions.Tests.Tasks;
 
@@ -65,6 +68,42 @@ public sealed class TaskTests
         Assert.That(done.Status(), Is.EqualTo("completed"));
         Assert.That(done.GetProperty("result").GetProperty("content")[0].GetProperty("text").GetString(), Is.EqualTo("Computed progress in 2 s."));
         Assert.That(done.TryGetProperty("statusMessage", out _), Is.False, "progress ends with the task");
+    }
+
+    [Test]
+    public async Task A_2025_11_25_session_that_declares_the_extension_gets_tasks_and_one_that_does_not_gets_todays_behaviour()
+    {
+        var options = new McpClientOptions
+        {
+            Capabilities = new ClientCapabilities { Extensions = new Dictionary<string, object> { [TaskClient.Extension] = new JsonObject() } },
+        };
+        await using var declaring = await Clients.StreamableAsync(_server, options, localDeveloper: "session-user");
+        await using var plain = await Clients.StreamableAsync(_server, localDeveloper: "session-user");
+
+        var created = await declaring.SendRequestAsync(new JsonRpcRequest
+        {
+            Method = "tools/call",
+            Params = JsonNode.Parse("""{"name":"slow_compute","arguments":{"seconds":0.5,"label":"session"}}"""),
+        });
+        var id = created.Result!["taskId"]!.GetValue<string>();
+        JsonNode? task;
+        var clock = Stopwatch.StartNew();
+        do
+        {
+            await Task.Delay(200);
+            task = (await declaring.SendRequestAsync(new JsonRpcRequest { Method = "tasks/get", Params = new JsonObject { ["taskId"] = id } })).Result;
+        }
+        while (task!["status"]!.GetValue<string>() == "working" && clock.Elapsed < TimeSpan.FromSeconds(20));
+        var ordinary = await plain.CallToolAsync("slow_compute", new Dictionary<string, object?> { ["seconds"] = 0, ["label"] = "plain session" });
+        var refused = Assert.ThrowsAsync<MissingRequiredClientCapabilityException>(async () =>
+            await plain.SendRequestAsync(new JsonRpcRequest { Method = "tasks/get", Params = new JsonObject { ["taskId"] = id } }));
+
+        Assert.That(created.Result["resultType"]!.GetValue<string>(), Is.EqualTo("task"));
+        Assert.That(task["status"]!.GetValue<string>(), Is.EqualTo("completed"));
+        Assert.That(task["result"]!["content"]![0]!["text"]!.GetValue<string>(), Is.EqualTo("Computed session in 0.5 s."));
+        Assert.That(ordinary.IsError, Is.Not.True);
+        Assert.That(ordinary.Text(), Is.EqualTo("Computed plain session in 0 s."));
+        Assert.That(refused!.ErrorCode, Is.EqualTo(McpErrorCode.MissingRequiredClientCapability));
     }
 
     [Test]
