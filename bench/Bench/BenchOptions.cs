@@ -22,6 +22,12 @@ internal sealed record BenchOptions
     /// <summary>Profile allocation and GC per call (one extra window per server and mode, traced over EventPipe).</summary>
     public bool Allocations { get; init; } = true;
 
+    /// <summary>Instead of the comparison: the tasks figures (idle cost with the hub on and off, create and first get).</summary>
+    public bool Tasks { get; init; }
+
+    /// <summary>Minutes of one task run against a 230 s per-request limit; 0: none.</summary>
+    public int LongTaskMinutes { get; init; }
+
     /// <summary>Minutes of the soak (McpFunctions only, both modes alternating, memory and p99 per minute); 0: no soak.</summary>
     public int SoakMinutes { get; init; }
 
@@ -39,6 +45,10 @@ internal sealed record BenchOptions
           --no-variants      only the baseline cold start
           --no-publish       reuse bench/results/publish from an earlier run
           --no-alloc         skip the allocation and GC profile (one traced window per server and mode)
+          --tasks            instead of the comparison: MCP tasks, the idle storage requests with the task hub
+                             on and off, and the time to create a task and read it back
+          --long-task M      instead of the comparison: an M-minute tool as a task and as an ordinary call, each
+                             HTTP request limited to 230 s (Azure's front end)
           --soak M           instead of the comparison: M minutes of load on McpFunctions alone, stateless and
                              session windows alternating, with memory, p99 and failures per minute
         """;
@@ -75,6 +85,8 @@ internal sealed record BenchOptions
                 "--no-publish" => options with { Publish = false },
                 "--no-alloc" => options with { Allocations = false },
                 "--soak" => options with { SoakMinutes = PositiveInt(args, ++i) },
+                "--tasks" => options with { Tasks = true },
+                "--long-task" => options with { LongTaskMinutes = PositiveInt(args, ++i) },
                 _ => throw new ArgumentException($"Unknown option '{args[i]}'.\n{Usage}"),
             };
         }

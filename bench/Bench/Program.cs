@@ -83,6 +83,19 @@ using var http = new HttpClient(new SocketsHttpHandler
     Timeout = TimeSpan.FromSeconds(30),
 };
 
+// ---- Tasks (--tasks, --long-task M): see TaskBench.
+if (options.Tasks)
+{
+    await TaskBench.RunAsync(azurite, http, options, Log);
+    return 0;
+}
+
+if (options.LongTaskMinutes > 0)
+{
+    await TaskBench.LongTaskAsync(azurite, options.LongTaskMinutes, Log);
+    return 0;
+}
+
 // ---- Soak (--soak M): McpFunctions alone under load for M minutes, stateless and session windows alternating,
 // with its resident memory, p99 and failures per minute. Memory must stay flat (the last five minutes within 10% of
 // the first five) with no failures; that is the exit code.
