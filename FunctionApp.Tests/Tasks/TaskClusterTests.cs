@@ -42,6 +42,39 @@ public sealed class TaskClusterTests
     }
 
     [Test]
+    public async Task A_cancel_sent_to_another_instance_stops_the_tool_within_2_seconds()
+    {
+        var prefix = "tcancel" + Guid.NewGuid().ToString("N")[..8];
+        await using var cluster = await AppCluster.StartAsync(2, new Dictionary<string, string?>
+        {
+            ["Mcp__ConformanceFixtures"] = "true",
+            ["Storage__TablePrefix"] = prefix,
+            ["Tasks__Enabled"] = "true",
+            ["Tasks__HubName"] = "tc" + Guid.NewGuid().ToString("N")[..12],
+        });
+        var instances = await InstancesByIdAsync(cluster);
+        using var creator = new TaskClient(new Uri(cluster.Proxy.BaseAddress, "/mcp"));
+        var id = (await creator.CallToolAsync("slow_compute", new { seconds = 60, label = "cancel elsewhere" })).TaskId();
+        var table = new TableServiceClient(TestRun.Azurite.ConnectionString).GetTableClient(prefix + "tasks");
+        var runningOn = await RunningOnAsync(table, id);
+        var other = instances.Single(i => i.Key != runningOn).Value;
+        using var canceller = new TaskClient(new Uri(other.BaseAddress, "/mcp"));
+
+        var clock = Stopwatch.StartNew();
+        (await canceller.CancelAsync(id)).Result();
+        // The runner clears RunningOn once the tool has returned, which it does when its token fires.
+        while (await RunningOnNowAsync(table, id) is not null && clock.Elapsed < TimeSpan.FromSeconds(10))
+        {
+            await Task.Delay(25);
+        }
+
+        TestContext.Out.WriteLine($"the tool on instance {runningOn} stopped {clock.ElapsedMilliseconds} ms after tasks/cancel reached the other instance");
+        Assert.That(await RunningOnNowAsync(table, id), Is.Null);
+        Assert.That(clock.Elapsed, Is.LessThan(TimeSpan.FromSeconds(2)));
+        Assert.That((await creator.GetAsync(id)).Result().Status(), Is.EqualTo("cancelled"));
+    }
+
+    [Test]
     public async Task A_tool_longer_than_the_front_end_allows_completes_as_a_task_with_every_request_short()
     {
         await using var server = new LoopbackServer(TestRun.Azurite.ConnectionString, new Dictionary<string, string?>
@@ -114,6 +147,16 @@ public sealed class TaskClusterTests
 
         Assert.Fail("no instance started the task");
         return "";
+    }
+
+    private static async Task<string?> RunningOnNowAsync(TableClient table, string id)
+    {
+        await foreach (var row in table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"RowKey eq {id}"), select: ["RunningOn"]))
+        {
+            return row.GetString("RunningOn");
+        }
+
+        return null;
     }
 
     private static string FindPartition(TableClient table, string id) =>

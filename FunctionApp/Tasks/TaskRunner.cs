@@ -298,12 +298,17 @@ internal sealed class TaskRunner(
     {
         var done = await store.UpdateAsync(row.Partition, row.Id, r =>
         {
-            if (r.IsTerminal)
+            if (r.IsTerminal && r.RunningOn != self.Id)
             {
                 return false;
             }
 
-            finish(r);
+            // A final status set meanwhile (tasks/cancel) stays; the run only says it is over.
+            if (!r.IsTerminal)
+            {
+                finish(r);
+            }
+
             r.InputRequests = null;
             r.RunningOn = null;
             return true;
