@@ -13,6 +13,13 @@ internal sealed record SessionLifetimeOptions
     [Range(typeof(TimeSpan), "00:00:00", "00:01:00")]
     public TimeSpan SessionCacheTtl { get; init; } = TimeSpan.FromMilliseconds(250);
 
+    /// <summary>
+    /// When storage does not answer, how old a cached session row may be and still route a request (reads only; a
+    /// change to the session still needs storage). 0 turns it off: such requests get 503.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
+    public TimeSpan SessionStaleOnStorageFault { get; init; } = TimeSpan.FromMinutes(1);
+
     /// <summary>Last-seen time is written at most this often per session (it moves the expiry forward).</summary>
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan SessionTouchInterval { get; init; } = TimeSpan.FromSeconds(30);

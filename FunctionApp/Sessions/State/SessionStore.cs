@@ -14,7 +14,11 @@ internal sealed class SessionStore(StorageTables tables, TimeProvider time, IOpt
 {
     private const int MaxUpdateAttempts = 100;
 
+    /// <summary>At most one warning this often while sessions are routed from cached copies.</summary>
+    private static readonly TimeSpan StaleWarningInterval = TimeSpan.FromSeconds(10);
+
     private readonly ConcurrentDictionary<string, Cached> _cache = new(StringComparer.Ordinal);
+    private long _lastStaleWarning;
 
     private sealed record Cached(SessionEntity Entity, long FetchedAt);
 
@@ -41,8 +45,27 @@ internal sealed class SessionStore(StorageTables tables, TimeProvider time, IOpt
             return IsLive(cached.Entity) ? cached.Entity : null;
         }
 
-        var table = await tables.GetAsync(StorageNames.Sessions, cancellationToken);
-        var response = await table.GetEntityIfExistsAsync<SessionEntity>(sessionId, SessionEntity.Row, cancellationToken: cancellationToken);
+        NullableResponse<SessionEntity> response;
+        try
+        {
+            var table = await tables.GetAsync(StorageNames.Sessions, cancellationToken);
+            response = await table.GetEntityIfExistsAsync<SessionEntity>(sessionId, SessionEntity.Row, cancellationToken: cancellationToken);
+        }
+        catch (Exception e) when (!fresh && StorageFaults.IsUnavailable(e)
+            && _cache.TryGetValue(sessionId, out var stale)
+            && time.GetElapsedTime(stale.FetchedAt) < options.CurrentValue.SessionStaleOnStorageFault)
+        {
+            // Storage is slow or down for a moment: a request that only needs to know the session (to route it) is
+            // served from the copy this instance read last, rather than refused with 503. Writes still need storage.
+            var last = Interlocked.Read(ref _lastStaleWarning);
+            if (time.GetElapsedTime(last) > StaleWarningInterval && Interlocked.CompareExchange(ref _lastStaleWarning, time.GetTimestamp(), last) == last)
+            {
+                logger.LogWarning("Storage unavailable; sessions are routed from cached copies (up to {Grace}): {Fault}", options.CurrentValue.SessionStaleOnStorageFault, StorageFaults.Describe(e));
+            }
+
+            return IsLive(stale.Entity) ? stale.Entity : null;
+        }
+
         if (!response.HasValue)
         {
             _cache.TryRemove(sessionId, out _);
