@@ -154,6 +154,23 @@ public sealed class StorageFaultTests
     }
 
     [Test]
+    public async Task An_existing_session_is_served_while_storage_hangs()
+    {
+        await using var client = await Clients.StreamableAsync(_server);
+        await client.CallToolAsync("calculator_add", new Dictionary<string, object?> { ["a"] = 1, ["b"] = 1 });
+
+        _tables.Mode = FaultMode.BlackHole;
+        await Task.Delay(TimeSpan.FromMilliseconds(500));
+        var clock = Stopwatch.StartNew();
+        var during = await Record(() => client.CallToolAsync("calculator_add", new Dictionary<string, object?> { ["a"] = 1, ["b"] = 2 }));
+        TestContext.Out.WriteLine($"answered in {clock.ElapsedMilliseconds} ms with storage hanging");
+        _tables.Mode = FaultMode.Pass;
+
+        Assert.That(during, Is.EqualTo("ok"), "routed from the instance's copy once the bounded storage call gives up");
+        Assert.That(clock.Elapsed, Is.LessThan(TimeSpan.FromSeconds(15)));
+    }
+
+    [Test]
     public async Task Healthz_answers_503_quickly_when_storage_hangs()
     {
         using var http = _server.CreateHttpClient();

@@ -33,12 +33,13 @@ public sealed class DurableTaskOnAzuriteTests
         Assert.That(state.OrchestrationInstance.InstanceId, Is.EqualTo(instance.InstanceId));
     }
 
-    [Test]
-    [Explicit("Measures for docs/tasks.md (about a minute); run by name.")]
-    public async Task Pickup_latency_from_create_to_activity_start_is_printed()
+    [TestCase(4, 1000)]
+    [TestCase(1, 750)]
+    [Explicit("Measures for docs/tasks.md (about a minute per case); run by name.")]
+    public async Task Pickup_latency_from_create_to_activity_start_is_printed(int partitionCount, int maxPollingMs)
     {
-        var maxPolling = TimeSpan.FromSeconds(1);
-        await using var worker = await Hub.StartWorkerAsync(NewHubName(), maxPolling);
+        var maxPolling = TimeSpan.FromMilliseconds(maxPollingMs);
+        await using var worker = await Hub.StartWorkerAsync(NewHubName(), maxPolling, partitionCount);
         using var otherService = Hub.NewService(worker.HubName, maxPolling, worker.PartitionCount, log: null);
         var otherInstance = new TaskHubClient(otherService);
         var sameInstance = new TaskHubClient(worker.Service);

@@ -126,7 +126,7 @@ internal static class HostingExtensions
         if (status == StatusCodes.Status503ServiceUnavailable)
         {
             context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("McpFunctions.Storage")
-                .LogWarning("Storage unavailable for {Method} {Path}: {Fault}", context.Request.Method, context.Request.Path, StorageFaults.Describe(fault));
+                .LogWarning("Storage unavailable for {Method} {Path}: {Fault} (in {Origin})", context.Request.Method, context.Request.Path, StorageFaults.Describe(fault), StorageFaults.Origin(fault));
             context.Response.Headers.RetryAfter = StorageFaults.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
             return ErrorResponses.WriteAsync(context, status, "temporarily_unavailable", StorageFaults.Message);
         }

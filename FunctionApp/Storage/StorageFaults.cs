@@ -50,4 +50,26 @@ internal static class StorageFaults
         null => "unknown",
         _ => fault.GetType().Name,
     };
+
+    /// <summary>
+    /// Which of the app's methods made the storage call that failed: the first frame of the app's own code in the
+    /// stack trace outside Storage/ (a type and method name, never a message), so a log line says which path needs storage.
+    /// </summary>
+    public static string Origin(Exception? fault)
+    {
+        var trace = new System.Diagnostics.StackTrace(fault ?? new Exception(), fNeedFileInfo: false);
+        foreach (var frame in trace.GetFrames())
+        {
+            var type = frame.GetMethod()?.DeclaringType;
+            // Async methods run in compiler-generated state machines nested in the type that declares them.
+            var owner = type?.DeclaringType is { } outer && type.Name.Contains('<') ? outer : type;
+            if (owner?.Namespace?.StartsWith("McpFunctions", StringComparison.Ordinal) == true && owner.Namespace != typeof(StorageFaults).Namespace)
+            {
+                var name = type!.Name.Contains('<') ? type.Name[(type.Name.IndexOf('<') + 1)..type.Name.IndexOf('>')] : frame.GetMethod()!.Name;
+                return $"{owner.Name}.{name}";
+            }
+        }
+
+        return "unknown";
+    }
 }

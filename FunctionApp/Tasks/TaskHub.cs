@@ -125,10 +125,13 @@ internal sealed class TaskHub(
 }
 
 /// <summary>A task's orchestration: one activity, which runs the tool (the state a client sees is in the task row).</summary>
+/// <remarks>A run that failed because storage did not answer is tried again, three times, 5 s apart and growing.</remarks>
 internal sealed class ToolTaskOrchestration : TaskOrchestration<string, TaskRef>
 {
+    private static readonly DurableTask.Core.RetryOptions StorageRetry = new(TimeSpan.FromSeconds(5), maxNumberOfAttempts: 4) { BackoffCoefficient = 2 };
+
     public override Task<string> RunTask(OrchestrationContext context, TaskRef input) =>
-        context.ScheduleTask<string>(ToolTaskActivity.Name, ToolTaskActivity.Version, input);
+        context.ScheduleWithRetry<string>(ToolTaskActivity.Name, ToolTaskActivity.Version, StorageRetry, input);
 }
 
 /// <summary>What an orchestration carries: where the task's row is. Everything else is read from the row.</summary>

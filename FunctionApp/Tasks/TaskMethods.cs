@@ -75,7 +75,17 @@ internal static class TaskMethods
             return await next(context, cancellationToken);
         }
 
-        var created = await context.Services!.GetRequiredService<TaskCalls>().CreateAsync(context, task, cancellationToken);
-        return ResultOrAlternate<CallToolResult>.FromAlternate(created, TaskJsonContext.Default.CreateTaskResult);
+        try
+        {
+            var created = await context.Services!.GetRequiredService<TaskCalls>().CreateAsync(context, task, cancellationToken);
+            return ResultOrAlternate<CallToolResult>.FromAlternate(created, TaskJsonContext.Default.CreateTaskResult);
+        }
+        catch (Exception e) when (Storage.StorageFaults.IsUnavailable(e))
+        {
+            // Nothing was created (TaskCalls removes a half-made task): the client may simply call again.
+            context.Services?.GetService<ILoggerFactory>()?.CreateLogger("McpFunctions.Storage")
+                .LogWarning("Storage unavailable creating a task for {Tool}: {Fault}", context.Params?.Name, Storage.StorageFaults.Describe(e));
+            throw new McpProtocolException(Storage.StorageFaults.Message, McpErrorCode.InternalError);
+        }
     }
 }

@@ -26,9 +26,17 @@ internal sealed class TaskRunner(
         "The server instance running this task stopped before the tool finished, and this tool cannot safely be run " +
         "again from the start, so the task failed. Call the tool again if its work is still wanted.";
 
+    public const string InterruptedMessage =
+        "The task's run was interrupted because storage did not answer, and this tool cannot safely be run again from " +
+        "the start, so the task failed. Call the tool again if its work is still wanted.";
+
     private readonly ConcurrentDictionary<string, DateTimeOffset> _lastProgress = new(StringComparer.Ordinal);
 
-    /// <summary>Runs the task once: claims it, runs the tool, and stores the outcome. Returns the final status.</summary>
+    /// <summary>
+    /// Runs the task once: claims it, runs the tool, and stores the outcome. Returns the final status. When storage
+    /// does not answer, it throws, and the orchestration's retry runs it again (a tool that is not re-runnable then
+    /// fails with a message rather than running twice).
+    /// </summary>
     public async Task<string> RunAsync(TaskRef task, CancellationToken stopping)
     {
         var current = await store.FindAsync(task.Partition, task.Id, stopping);
@@ -61,7 +69,7 @@ internal sealed class TaskRunner(
 
             if (r.Attempt > 0 && !r.Rerunnable)
             {
-                Fail(r, (int)McpErrorCode.InternalError, InstanceStoppedMessage);
+                Fail(r, (int)McpErrorCode.InternalError, r.RunningOn == self.Id ? InterruptedMessage : InstanceStoppedMessage);
                 return true;
             }
 
@@ -108,6 +116,11 @@ internal sealed class TaskRunner(
         catch (McpProtocolException e)
         {
             return await FinishAsync(row, r => Fail(r, (int)e.ErrorCode, e.Message));
+        }
+        catch (Exception e) when (!Storage.StorageFaults.IsUnavailable(e) && e is not OperationCanceledException)
+        {
+            logger.LogError(e, "Task {TaskId} ({Tool}) failed outside the tool", row.Id, row.Tool);
+            return await FinishAsync(row, r => Fail(r, (int)McpErrorCode.InternalError, "The task failed on the server. Call the tool again."));
         }
         finally
         {

@@ -133,6 +133,12 @@ if (options.SoakMinutes > 0)
     Console.WriteLine("|---|---:|---:|---:|---:|---:|");
     Console.WriteLine($"| {options.SoakMinutes} | {first:0.0} / {minutes.Min(m => m.RssMiB):0.0} / {minutes.Max(m => m.RssMiB):0.0} / {minutes[^1].RssMiB:0.0} | {Stats.Median(minutes.Select(m => m.StatelessP99)):0.00} ({minutes.Min(m => m.StatelessP99):0.00}-{minutes.Max(m => m.StatelessP99):0.00}) | {Stats.Median(minutes.Select(m => m.SessionP99)):0.00} ({minutes.Min(m => m.SessionP99):0.00}-{minutes.Max(m => m.SessionP99):0.00}) | {Stats.Median(minutes.Select(m => m.StatelessRps)):0} / {Stats.Median(minutes.Select(m => m.SessionRps)):0} | {failedCalls} |");
     Console.WriteLine($"RSS, median of the last {span} minutes against the first {span}: {growth:+0.0;-0.0}%; peak {(minutes.Max(m => m.RssMiB) / first - 1) * 100:+0.0}% over the first minute; {(growth <= 10 && failedCalls == 0 ? "flat, no failures" : "NOT flat, or failures")}.");
+    // Where storage failed on the request path, if it did: the app names the call site in its warning.
+    foreach (var line in soakProcess.Output.Split('\n').Where(l => l.Contains("Storage unavailable", StringComparison.Ordinal)).Distinct().Take(10))
+    {
+        Console.WriteLine($"  server: {line.Trim()}");
+    }
+
     return growth <= 10 && failedCalls == 0 ? 0 : 1;
 }
 
