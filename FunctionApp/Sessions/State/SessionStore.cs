@@ -144,10 +144,16 @@ internal sealed class SessionStore(StorageTables tables, TimeProvider time, IOpt
             next.ETag = response.Headers.ETag ?? next.ETag;
             Remember(next);
         }
-        catch (RequestFailedException e) when (e.Status is 412 or 404)
+        catch (RequestFailedException e) when (e.Status == 404)
         {
-            // Changed or removed meanwhile: drop the cached copy; the next request reads the row again.
+            // Removed meanwhile: drop the cached copy; the next request finds the session gone.
             _cache.TryRemove(session.PartitionKey, out _);
+        }
+        catch (RequestFailedException e) when (e.Status == 412)
+        {
+            // Changed meanwhile, most often by a concurrent touch of the same session: the cached copy stays (it is
+            // re-read after Mcp:SessionCacheTtl anyway). Dropping it left a session with no copy to route from if
+            // storage stalled right then (two 503s in a 30-minute soak).
         }
     }
 
