@@ -1,6 +1,7 @@
 using System.Threading.Channels;
 using Azure;
 using Azure.Data.Tables;
+using McpFunctions.Hosting;
 using McpFunctions.Storage;
 
 namespace McpFunctions.Audit;
@@ -23,7 +24,6 @@ internal sealed class AuditTrail : BackgroundService
     /// transactions rather than one per tool call (under load the queue fills faster than this anyway).
     /// </summary>
     private static readonly TimeSpan Gather = TimeSpan.FromMilliseconds(250);
-    private static readonly TimeSpan WarningInterval = TimeSpan.FromMinutes(1);
     private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(5);
 
     private readonly StorageTables _tables;
@@ -35,7 +35,7 @@ internal sealed class AuditTrail : BackgroundService
     private long _recorded;
     private long _handled;
     private long _dropped;
-    private long _lastDropWarning = long.MinValue;
+    private readonly WarningThrottle _dropWarning;
     private TaskCompletionSource _flushRequested = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public AuditTrail(StorageTables tables, TimeProvider time, IOptions<AuditOptions> options, ILogger<AuditTrail> logger)
@@ -43,6 +43,7 @@ internal sealed class AuditTrail : BackgroundService
         _tables = tables;
         _time = time;
         _logger = logger;
+        _dropWarning = new WarningThrottle(TimeSpan.FromMinutes(1), time);
         Enabled = options.Value.Enabled;
         _queue = Channel.CreateBounded<Pending>(new BoundedChannelOptions(options.Value.QueueCapacity)
         {
@@ -80,10 +81,7 @@ internal sealed class AuditTrail : BackgroundService
 
         var dropped = Interlocked.Increment(ref _dropped);
         Handled(1);
-        var now = _time.GetTimestamp();
-        var last = Interlocked.Read(ref _lastDropWarning);
-        if ((last == long.MinValue || _time.GetElapsedTime(last, now) >= WarningInterval)
-            && Interlocked.CompareExchange(ref _lastDropWarning, now, last) == last)
+        if (_dropWarning.Due())
         {
             _logger.LogWarning("The audit queue is full: {Dropped} audit events dropped since start", dropped);
         }

@@ -37,6 +37,13 @@ internal static class StorageConnection
         retry.NetworkTimeout = NetworkTimeout;
     }
 
+    /// <summary>
+    /// A service's endpoint from an identity-based section: <c>__{service}ServiceUri</c>, else the public endpoint of
+    /// <c>__accountName</c>; null when neither is set. <paramref name="service"/> is <c>blob</c>, <c>queue</c> or <c>table</c>.
+    /// </summary>
+    public static string? ServiceUri(IConfigurationSection section, string service) =>
+        section[$"{service}ServiceUri"] ?? (section["accountName"] is { } account ? $"https://{account}.{service}.core.windows.net" : null);
+
     public static StorageClients CreateClients(
         IConfiguration configuration, AzureComponentFactory componentFactory)
     {
@@ -52,9 +59,8 @@ internal static class StorageConnection
         TokenCredential? credential = null;
         if (string.IsNullOrWhiteSpace(section.Value))
         {
-            var accountName = section["accountName"];
-            var tableEndpoint = section["tableServiceUri"] ?? (accountName is null ? null : $"https://{accountName}.table.core.windows.net");
-            var blobEndpoint = section["blobServiceUri"] ?? (accountName is null ? null : $"https://{accountName}.blob.core.windows.net");
+            var tableEndpoint = ServiceUri(section, "table");
+            var blobEndpoint = ServiceUri(section, "blob");
             if (tableEndpoint is null || blobEndpoint is null)
             {
                 throw new InvalidOperationException(

@@ -80,7 +80,7 @@ internal sealed class TaskCalls(
     public async ValueTask<JsonNode?> GetAsync(RequestContext<JsonNode?> context, CancellationToken cancellationToken)
     {
         var row = await FindOwnAsync(context, cancellationToken);
-        return TaskView(row, detailed: true);
+        return TaskView(row);
     }
 
     /// <summary>Stores the answers to the task's input requests; the tool, waiting on another instance, reads them.</summary>
@@ -151,8 +151,8 @@ internal sealed class TaskCalls(
         return new JsonObject();
     }
 
-    /// <summary>What <c>tasks/get</c> shows; also the shape of the task in a create result.</summary>
-    public static JsonObject TaskView(TaskRow row, bool detailed)
+    /// <summary>What <c>tasks/get</c> shows: the task, with its result, error or open input requests as its status has them.</summary>
+    private static JsonObject TaskView(TaskRow row)
     {
         var view = new JsonObject
         {
@@ -166,11 +166,6 @@ internal sealed class TaskCalls(
         if (row.StatusMessage is { } message)
         {
             view["statusMessage"] = message;
-        }
-
-        if (!detailed)
-        {
-            return view;
         }
 
         switch (row.Status)

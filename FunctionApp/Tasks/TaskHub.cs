@@ -112,10 +112,8 @@ internal sealed class TaskHub(
                 StorageServiceClientProvider.ForTable(section.Value, tableOptions));
         }
 
-        var account = section["accountName"];
-        Uri Endpoint(string service) => new(section[$"{service}ServiceUri"] ?? (account is null
-            ? throw new InvalidOperationException($"Tasks need the Queue service: set '{StorageConnection.SettingName}__{service}ServiceUri' or '{StorageConnection.SettingName}__accountName'.")
-            : $"https://{account}.{service}.core.windows.net"));
+        Uri Endpoint(string service) => new(StorageConnection.ServiceUri(section, service)
+            ?? throw new InvalidOperationException($"Tasks need the Queue service: set '{StorageConnection.SettingName}__{service}ServiceUri' or '{StorageConnection.SettingName}__accountName'."));
         TokenCredential credential = componentFactory.CreateTokenCredential(section);
         return new StorageAccountClientProvider(
             StorageServiceClientProvider.ForBlob(Endpoint("blob"), credential, blobOptions),

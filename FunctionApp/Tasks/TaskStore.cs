@@ -72,7 +72,7 @@ internal sealed class TaskStore(StorageTables tables, TimeProvider time)
             }
             catch (RequestFailedException e) when (e.Status == 412 && attempt < MaxUpdateAttempts)
             {
-                await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(1, Math.Min(10 * attempt, 100))), time, cancellationToken);
+                await ConflictPause.WaitAsync(attempt, time, cancellationToken);
             }
             catch (RequestFailedException e) when (e.Status == 404)
             {

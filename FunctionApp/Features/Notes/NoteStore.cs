@@ -172,9 +172,8 @@ internal sealed class NoteStore(StorageTables tables, TimeProvider time)
             }
             catch (RequestFailedException e) when (e.Status == 412 && attempt < MaxUpdateAttempts)
             {
-                // Someone else changed the note between our read and write: read again and re-apply, after a pause
-                // that grows and is random, so that callers racing on one note do not collide again in lockstep.
-                await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(1, Math.Min(10 * attempt, 100))), time, cancellationToken);
+                // Someone else changed the note between our read and write: read again and re-apply.
+                await ConflictPause.WaitAsync(attempt, time, cancellationToken);
             }
             catch (RequestFailedException e) when (e.Status == 412)
             {

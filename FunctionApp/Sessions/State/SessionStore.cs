@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Azure;
 using Azure.Data.Tables;
+using McpFunctions.Hosting;
 using McpFunctions.Storage;
 
 namespace McpFunctions.Sessions.State;
@@ -14,11 +15,10 @@ internal sealed class SessionStore(StorageTables tables, TimeProvider time, IOpt
 {
     private const int MaxUpdateAttempts = 100;
 
-    /// <summary>At most one warning this often while sessions are routed from cached copies.</summary>
-    private static readonly TimeSpan StaleWarningInterval = TimeSpan.FromSeconds(10);
-
     private readonly ConcurrentDictionary<string, Cached> _cache = new(StringComparer.Ordinal);
-    private long _lastStaleWarning;
+
+    /// <summary>At most one warning every 10 s while sessions are routed from cached copies.</summary>
+    private readonly WarningThrottle _staleWarning = new(TimeSpan.FromSeconds(10), time);
 
     private sealed record Cached(SessionEntity Entity, long FetchedAt);
 
@@ -57,8 +57,7 @@ internal sealed class SessionStore(StorageTables tables, TimeProvider time, IOpt
         {
             // Storage is slow or down for a moment: a request that only needs to know the session (to route it) is
             // served from the copy this instance read last, rather than refused with 503. Writes still need storage.
-            var last = Interlocked.Read(ref _lastStaleWarning);
-            if (time.GetElapsedTime(last) > StaleWarningInterval && Interlocked.CompareExchange(ref _lastStaleWarning, time.GetTimestamp(), last) == last)
+            if (_staleWarning.Due())
             {
                 logger.LogWarning("Storage unavailable; sessions are routed from cached copies (up to {Grace}): {Fault}", options.CurrentValue.SessionStaleOnStorageFault, StorageFaults.Describe(e));
             }
