@@ -44,6 +44,20 @@ public sealed class AppCluster : IAsyncDisposable
         }
     }
 
+    /// <summary>Each instance by the id it reports in its instance header (to find the one a row or a response names).</summary>
+    public async Task<Dictionary<string, AppProcess>> InstancesByIdAsync()
+    {
+        using var http = new HttpClient();
+        var instances = new Dictionary<string, AppProcess>();
+        foreach (var instance in Instances)
+        {
+            using var health = await http.GetAsync(new Uri(instance.BaseAddress, "/healthz"));
+            instances[health.Headers.GetValues(RawSession.InstanceHeader).Single()] = instance;
+        }
+
+        return instances;
+    }
+
     public async ValueTask DisposeAsync()
     {
         await Proxy.DisposeAsync();

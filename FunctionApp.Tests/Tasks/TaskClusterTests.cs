@@ -15,26 +15,18 @@ public sealed class TaskClusterTests
     [Test]
     public async Task A_task_whose_instance_is_killed_is_finished_by_another_instance()
     {
-        var prefix = "tkill" + Guid.NewGuid().ToString("N")[..8];
-        await using var cluster = await AppCluster.StartAsync(2, new Dictionary<string, string?>
-        {
-            ["Mcp__ConformanceFixtures"] = "true",
-            ["Storage__TablePrefix"] = prefix,
-            ["Tasks__Enabled"] = "true",
-            ["Tasks__HubName"] = "tk" + Guid.NewGuid().ToString("N")[..12],
-            ["Tasks__RecoveryTimeout"] = "00:00:20",
-        });
-        var instances = await InstancesByIdAsync(cluster);
+        var (cluster, table) = await StartClusterAsync(("Tasks__RecoveryTimeout", "00:00:20"));
+        await using var _ = cluster;
+        var instances = await cluster.InstancesByIdAsync();
         using var client = new TaskClient(new Uri(cluster.Proxy.BaseAddress, "/mcp"));
         var id = (await client.CallToolAsync("slow_compute", new { seconds = 6, label = "survivor" })).TaskId();
-        var table = new TableServiceClient(TestRun.Azurite.ConnectionString).GetTableClient(prefix + "tasks");
         var runningOn = await RunningOnAsync(table, id);
 
         var clock = Stopwatch.StartNew();
         await instances[runningOn].KillAsync();
         var done = await client.WaitTerminalAsync(id, TimeSpan.FromSeconds(90));
         TestContext.Out.WriteLine($"completed {clock.Elapsed.TotalSeconds:0.0} s after the kill");
-        var row = (await table.GetEntityAsync<TableEntity>(FindPartition(table, id), id)).Value;
+        var row = await RowAsync(table, id);
 
         Assert.That(done.Status(), Is.EqualTo("completed"));
         Assert.That(done.GetProperty("result").GetProperty("content")[0].GetProperty("text").GetString(), Is.EqualTo("Computed survivor in 6 s."));
@@ -44,18 +36,11 @@ public sealed class TaskClusterTests
     [Test]
     public async Task A_cancel_sent_to_another_instance_stops_the_tool_within_2_seconds()
     {
-        var prefix = "tcancel" + Guid.NewGuid().ToString("N")[..8];
-        await using var cluster = await AppCluster.StartAsync(2, new Dictionary<string, string?>
-        {
-            ["Mcp__ConformanceFixtures"] = "true",
-            ["Storage__TablePrefix"] = prefix,
-            ["Tasks__Enabled"] = "true",
-            ["Tasks__HubName"] = "tc" + Guid.NewGuid().ToString("N")[..12],
-        });
-        var instances = await InstancesByIdAsync(cluster);
+        var (cluster, table) = await StartClusterAsync();
+        await using var _ = cluster;
+        var instances = await cluster.InstancesByIdAsync();
         using var creator = new TaskClient(new Uri(cluster.Proxy.BaseAddress, "/mcp"));
         var id = (await creator.CallToolAsync("slow_compute", new { seconds = 60, label = "cancel elsewhere" })).TaskId();
-        var table = new TableServiceClient(TestRun.Azurite.ConnectionString).GetTableClient(prefix + "tasks");
         var runningOn = await RunningOnAsync(table, id);
         var other = instances.Single(i => i.Key != runningOn).Value;
         using var canceller = new TaskClient(new Uri(other.BaseAddress, "/mcp"));
@@ -63,13 +48,13 @@ public sealed class TaskClusterTests
         var clock = Stopwatch.StartNew();
         (await canceller.CancelAsync(id)).Result();
         // The runner clears RunningOn once the tool has returned, which it does when its token fires.
-        while (await RunningOnNowAsync(table, id) is not null && clock.Elapsed < TimeSpan.FromSeconds(10))
+        while ((await RowAsync(table, id)).GetString("RunningOn") is not null && clock.Elapsed < TimeSpan.FromSeconds(10))
         {
             await Task.Delay(25);
         }
 
         TestContext.Out.WriteLine($"the tool on instance {runningOn} stopped {clock.ElapsedMilliseconds} ms after tasks/cancel reached the other instance");
-        Assert.That(await RunningOnNowAsync(table, id), Is.Null);
+        Assert.That((await RowAsync(table, id)).GetString("RunningOn"), Is.Null);
         Assert.That(clock.Elapsed, Is.LessThan(TimeSpan.FromSeconds(2)));
         Assert.That((await creator.GetAsync(id)).Result().Status(), Is.EqualTo("cancelled"));
     }
@@ -115,17 +100,24 @@ public sealed class TaskClusterTests
         return response.StatusCode;
     }
 
-    private static async Task<Dictionary<string, AppProcess>> InstancesByIdAsync(AppCluster cluster)
+    /// <summary>Two instances behind nginx with tasks and the fixtures on, their own task hub and tables; and their task table.</summary>
+    private static async Task<(AppCluster Cluster, TableClient Tasks)> StartClusterAsync(params (string Key, string Value)[] settings)
     {
-        using var http = new HttpClient();
-        var instances = new Dictionary<string, AppProcess>();
-        foreach (var instance in cluster.Instances)
+        var prefix = "tcl" + Guid.NewGuid().ToString("N")[..8];
+        var merged = new Dictionary<string, string?>
         {
-            using var health = await http.GetAsync(new Uri(instance.BaseAddress, "/healthz"));
-            instances[health.Headers.GetValues(RawSession.InstanceHeader).Single()] = instance;
+            ["Mcp__ConformanceFixtures"] = "true",
+            ["Storage__TablePrefix"] = prefix,
+            ["Tasks__Enabled"] = "true",
+            ["Tasks__HubName"] = "tcl" + Guid.NewGuid().ToString("N")[..12],
+        };
+        foreach (var (key, value) in settings)
+        {
+            merged[key] = value;
         }
 
-        return instances;
+        var cluster = await AppCluster.StartAsync(2, merged);
+        return (cluster, new TableServiceClient(TestRun.Azurite.ConnectionString).GetTableClient(prefix + "tasks"));
     }
 
     /// <summary>Which instance's worker took the task: written in its row when the run starts.</summary>
@@ -134,12 +126,9 @@ public sealed class TaskClusterTests
         var clock = Stopwatch.StartNew();
         while (clock.Elapsed < TimeSpan.FromSeconds(20))
         {
-            await foreach (var row in table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"RowKey eq {id}")))
+            if ((await RowAsync(table, id)).GetString("RunningOn") is { Length: > 0 } instance)
             {
-                if (row.GetString("RunningOn") is { Length: > 0 } instance)
-                {
-                    return instance;
-                }
+                return instance;
             }
 
             await Task.Delay(100);
@@ -149,16 +138,15 @@ public sealed class TaskClusterTests
         return "";
     }
 
-    private static async Task<string?> RunningOnNowAsync(TableClient table, string id)
+    /// <summary>The task's row, found by its id alone (the test does not know the owner's partition key).</summary>
+    private static async Task<TableEntity> RowAsync(TableClient table, string id)
     {
-        await foreach (var row in table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"RowKey eq {id}"), select: ["RunningOn"]))
+        await foreach (var row in table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"RowKey eq {id}")))
         {
-            return row.GetString("RunningOn");
+            return row;
         }
 
-        return null;
+        Assert.Fail($"task {id} has no row");
+        return null!;
     }
-
-    private static string FindPartition(TableClient table, string id) =>
-        table.Query<TableEntity>(TableClient.CreateQueryFilter($"RowKey eq {id}"), select: ["PartitionKey"]).Single().PartitionKey;
 }

@@ -222,19 +222,22 @@ internal static class TaskBench
         }
     }
 
-    /// <summary>Counting proxies in front of Azurite's three services.</summary>
+    /// <summary>
+    /// Proxies in front of Azurite's three services (the tests' fault proxy, always passing traffic), counting the
+    /// requests sent through them: each is a billable storage transaction in Azure.
+    /// </summary>
     private sealed class Proxies : IAsyncDisposable
     {
-        private readonly CountingProxy[] _all;
+        private readonly FaultProxy[] _all;
 
-        private Proxies(CountingProxy[] all) => _all = all;
+        private Proxies(FaultProxy[] all) => _all = all;
 
-        public string ConnectionString => CountingProxy.ConnectionString(_all[0], _all[1], _all[2]);
+        public string ConnectionString => FaultProxy.ConnectionString(tables: _all[2], blobs: _all[0], queues: _all[1]);
 
         public long Requests => _all.Sum(p => p.Requests);
 
         public static Task<Proxies> StartAsync(Azurite azurite) => Task.FromResult(new Proxies(
-            [CountingProxy.Start(azurite.BlobPort), CountingProxy.Start(azurite.QueuePort), CountingProxy.Start(azurite.TablePort)]));
+            [FaultProxy.Start(azurite.BlobPort), FaultProxy.Start(azurite.QueuePort), FaultProxy.Start(azurite.TablePort)]));
 
         public async ValueTask DisposeAsync()
         {

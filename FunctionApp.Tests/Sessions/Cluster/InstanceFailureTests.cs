@@ -85,15 +85,7 @@ public sealed class InstanceFailureTests
     public async Task When_the_instance_answering_a_call_is_killed_the_client_gets_an_error_that_says_to_retry_not_a_hang()
     {
         await using var cluster = await AppCluster.StartAsync(2, new Dictionary<string, string?> { ["Mcp__ConformanceFixtures"] = "true" });
-        var instances = new Dictionary<string, AppProcess>();
-        using (var http = new HttpClient())
-        {
-            foreach (var instance in cluster.Instances)
-            {
-                using var health = await http.GetAsync(new Uri(instance.BaseAddress, "/healthz"));
-                instances[health.Headers.GetValues(RawSession.InstanceHeader).Single()] = instance;
-            }
-        }
+        var instances = await cluster.InstancesByIdAsync();
 
         var recorder = new InstanceRecorder();
         var transport = new HttpClientTransport(
