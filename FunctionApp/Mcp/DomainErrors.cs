@@ -60,10 +60,14 @@ internal static class DomainErrors
 
     private static CallToolResult ToolError(RequestContext<CallToolRequestParams> request, DomainException e) => ToolError(request, e.Message);
 
-    private static CallToolResult ToolError(RequestContext<CallToolRequestParams> request, string message) => new()
+    /// <summary>
+    /// A tool error as the SDK words one: "An error occurred invoking 'x': message", or without a message (an
+    /// unexpected exception, whose text is not shown) "An error occurred invoking 'x'.". Tasks use it too.
+    /// </summary>
+    internal static CallToolResult ToolError(RequestContext<CallToolRequestParams> request, string? message) => new()
     {
         IsError = true,
-        Content = [new TextContentBlock { Text = $"An error occurred invoking '{request.Params?.Name}': {message}" }],
+        Content = [new TextContentBlock { Text = message is null ? $"An error occurred invoking '{request.Params?.Name}'." : $"An error occurred invoking '{request.Params?.Name}': {message}" }],
     };
 
     /// <summary>

@@ -78,7 +78,7 @@ internal sealed class TaskRunner(
             r.Status = r.InputRequests is null ? TaskStatuses.Working : r.Status;
             claimed = true;
             return true;
-        }, stopping);
+        }, stopping, read: current);
         if (row is null || !claimed)
         {
             return row?.Status ?? "expired";
@@ -274,11 +274,7 @@ internal sealed class TaskRunner(
                     logger.LogError(e, "Tool {Tool} failed in task {TaskId}", context.Params?.Name, context.JsonRpcRequest.Id);
                 }
 
-                return new CallToolResult
-                {
-                    IsError = true,
-                    Content = [new TextContentBlock { Text = e is McpException ? $"An error occurred invoking '{context.Params?.Name}': {e.Message}" : $"An error occurred invoking '{context.Params?.Name}'." }],
-                };
+                return DomainErrors.ToolError(context, e is McpException ? e.Message : null);
             }
         };
 

@@ -49,15 +49,16 @@ internal sealed class TaskStore(StorageTables tables, TimeProvider time)
 
     /// <summary>
     /// Applies <paramref name="change"/> to the current row and writes it under its ETag, reading again and re-applying
-    /// when another writer came first. The change returns false to write nothing.
+    /// when another writer came first. The change returns false to write nothing. A caller that has just read the row
+    /// passes it as <c>read</c>, so the first attempt starts from it instead of reading it again (it is changed in place).
     /// </summary>
     /// <returns>The row as written (or as found when nothing was written), or null when the task is gone.</returns>
-    public async Task<TaskRow?> UpdateAsync(string partition, string id, Func<TaskRow, bool> change, CancellationToken cancellationToken)
+    public async Task<TaskRow?> UpdateAsync(string partition, string id, Func<TaskRow, bool> change, CancellationToken cancellationToken, TaskRow? read = null)
     {
         var table = await tables.GetAsync(StorageNames.Tasks, cancellationToken);
         for (var attempt = 1; ; attempt++)
         {
-            var row = await FindAsync(partition, id, cancellationToken);
+            var row = attempt == 1 && read is not null ? read : await FindAsync(partition, id, cancellationToken);
             if (row is null || !change(row))
             {
                 return row;
