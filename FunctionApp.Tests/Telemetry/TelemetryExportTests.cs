@@ -76,9 +76,12 @@ public sealed class TelemetryExportTests
                 Assert.That(spans.Where(s => s.Attributes.ContainsKey("url.query")), Is.Empty);
             });
 
+            // Metrics are exported every 200 ms, each export holding the series seen so far: wait for the export that
+            // holds preferences_get, the last call, rather than for any two points (notes_add's could come first).
             var toolPoints = await receiver.WaitForAsync(
-                r => r.MetricPoints.Where(p => p.Metric == "mcp.server.operation.duration" && p["mcp.method.name"] == "tools/call").ToList() is { Count: >= 2 } points ? points : null,
-                "mcp.server.operation.duration for both tools");
+                r => r.MetricPoints.Where(p => p.Metric == "mcp.server.operation.duration" && p["mcp.method.name"] == "tools/call").ToList()
+                    is var points && points.Any(p => p["gen_ai.tool.name"] == "preferences_get") ? points : null,
+                "mcp.server.operation.duration for preferences_get");
             await receiver.WaitForAsync(r => r.MetricPoints.FirstOrDefault(p => p.Metric == "http.server.request.duration"), "ASP.NET Core's request duration");
             await receiver.WaitForAsync(r => r.MetricPoints.FirstOrDefault(p => p.Metric == "mcpfunctions.sessions.started" && p["mcpfunctions.session.transport"] == "streamable"), "the app's session counter");
             var sessionStarted = await receiver.WaitForAsync(r => r.Logs.FirstOrDefault(l => l.Body.StartsWith("Session {SessionId} started", StringComparison.Ordinal)), "the session start log");
