@@ -116,7 +116,7 @@ public sealed class StoreTests
 
         Assert.That(await store.GetAsync(bob, note.Id, CancellationToken.None), Is.Null);
         Assert.That((await store.ListAsync(bob, 100, null, CancellationToken.None)).Notes, Is.Empty);
-        Assert.That(await store.SearchAsync(bob, "secret", null, 10, CancellationToken.None), Is.Empty);
+        Assert.That((await store.SearchAsync(bob, "secret", null, 10, null, CancellationToken.None)).Notes, Is.Empty);
         Assert.That(await store.UpdateAsync(bob, note.Id, "stolen", null, null, CancellationToken.None), Is.Null);
         Assert.That((await store.GetAsync(alice, note.Id, CancellationToken.None))!.Title, Is.EqualTo("private"));
     }

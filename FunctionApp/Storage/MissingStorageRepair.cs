@@ -9,12 +9,12 @@ namespace McpFunctions.Storage;
 /// restart. Tables and containers are otherwise created once per process, on first use.
 /// </summary>
 /// <remarks>
-/// A pipeline policy sees every call of the client in one place; catching the 404 at each call site would not. Batch
-/// requests are left alone (their 404 is inside the batch answer); they fail with 503 and work on the retry, once
-/// another request has re-created the table. Azure refuses to re-create a table for a while after deleting it
-/// (409 TableBeingDeleted): the request then fails with 503 too (<see cref="StorageFaults"/>).
+/// A pipeline policy sees every call of the client in one place; catching the 404 at each call site would not. An
+/// entity-group transaction (<c>$batch</c>) names its table only inside its body and reports the missing table inside
+/// its answer, so for one the table is read from the first request line of the body. Azure refuses to re-create a
+/// table for a while after deleting it (409 TableBeingDeleted): the request then fails with 503 (<see cref="StorageFaults"/>).
 /// </remarks>
-internal sealed class MissingStorageRepair(string missingCode, string accountPath, Func<string, CancellationToken, Task> create, ILogger? logger = null) : HttpPipelinePolicy
+internal sealed partial class MissingStorageRepair(string missingCode, string accountPath, Func<string, CancellationToken, Task> create, ILogger? logger = null) : HttpPipelinePolicy
 {
     public const string TableNotFound = "TableNotFound";
     public const string ContainerNotFound = "ContainerNotFound";
@@ -25,7 +25,9 @@ internal sealed class MissingStorageRepair(string missingCode, string accountPat
     public override async ValueTask ProcessAsync(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
     {
         await ProcessNextAsync(message, pipeline);
-        if (message.Response.Status != 404 || !IsMissing(message.Response) || NameOf(message.Request) is not { } name)
+        var batch = IsBatch(message.Request);
+        if ((message.Response.Status != 404 && !batch) || !IsMissing(message.Response)
+            || (batch ? await BatchTableAsync(message.Request, message.CancellationToken) : NameOf(message.Request)) is not { } name)
         {
             return;
         }
@@ -38,6 +40,25 @@ internal sealed class MissingStorageRepair(string missingCode, string accountPat
     private bool IsMissing(Azure.Response response) =>
         (response.Headers.TryGetValue("x-ms-error-code", out var code) && code == missingCode)
         || (response.ContentStream is { CanSeek: true } && response.Content.ToString().Contains(missingCode, StringComparison.Ordinal));
+
+    private static bool IsBatch(Request request) => request.Uri.Path.EndsWith("/$batch", StringComparison.Ordinal);
+
+    /// <summary>The table of a transaction: the first request line of its body (<c>POST http://host/account/table HTTP/1.1</c>).</summary>
+    private static async Task<string?> BatchTableAsync(Request request, CancellationToken cancellationToken)
+    {
+        if (request.Content is null)
+        {
+            return null;
+        }
+
+        using var body = new MemoryStream();
+        await request.Content.WriteToAsync(body, cancellationToken);
+        var match = BatchRequestLine().Match(System.Text.Encoding.UTF8.GetString(body.GetBuffer(), 0, (int)body.Length));
+        return match.Success ? match.Groups["table"].Value : null;
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^(?:POST|PUT|MERGE|PATCH|DELETE|GET) https?://[^/\s]+/(?:[^/\s]+/)?(?<table>[A-Za-z][A-Za-z0-9]{2,62})(?:\(|\?|\s)", System.Text.RegularExpressions.RegexOptions.Multiline)]
+    private static partial System.Text.RegularExpressions.Regex BatchRequestLine();
 
     /// <summary>The table or container a request is about: the first path segment after the account (path-style URLs, such as Azurite's).</summary>
     private string? NameOf(Request request)

@@ -34,9 +34,9 @@ public sealed class NotesToolsTests
         var fetched = (await client.CallToolAsync("notes_get", new Dictionary<string, object?> { ["id"] = added.Id })).Read<Note>();
         Assert.That(fetched, Is.EqualTo(added).Using<Note>(SameNote));
 
-        var byText = (await client.CallToolAsync("notes_search", new Dictionary<string, object?> { ["text"] = marker.ToUpperInvariant() })).Read<List<Note>>();
+        var byText = (await client.CallToolAsync("notes_search", new Dictionary<string, object?> { ["text"] = marker.ToUpperInvariant() })).Read<NoteSearchPage>().Notes;
         Assert.That(byText.Select(n => n.Id), Is.EqualTo(new[] { added.Id }), "text search is case-insensitive");
-        var byTag = (await client.CallToolAsync("notes_search", new Dictionary<string, object?> { ["tag"] = tag })).Read<List<Note>>();
+        var byTag = (await client.CallToolAsync("notes_search", new Dictionary<string, object?> { ["tag"] = tag })).Read<NoteSearchPage>().Notes;
         Assert.That(byTag.Select(n => n.Id), Is.EqualTo(new[] { added.Id }));
 
         var updated = (await client.CallToolAsync("notes_update", new Dictionary<string, object?> { ["id"] = added.Id, ["body"] = "Milk, eggs and bread" })).Read<Note>();
@@ -102,7 +102,8 @@ public sealed class NotesToolsTests
         Assert.That(seen.Select(n => n.Id), Is.Ordered.Using((IComparer<string>)StringComparer.Ordinal), "ids sort newest first, and pages follow that order");
         var mineInListOrder = seen.Where(n => n.Title.StartsWith(marker, StringComparison.Ordinal)).Select(n => n.Id).ToList();
         Assert.That(mineInListOrder, Is.EqualTo(Enumerable.Reverse(mine).ToList()), "newest first");
-        var stored = await StorageProbe.RowsAsync(StorageProbe.NotesTable, StorageProbe.LocalDeveloperPartition);
+        // Rows from '~' on are idempotency keys and the search index, not notes.
+        var stored = (await StorageProbe.RowsAsync(StorageProbe.NotesTable, StorageProbe.LocalDeveloperPartition)).Where(r => string.CompareOrdinal(r.RowKey, "~") < 0).ToList();
         Assert.That(seen.Select(n => n.Id), Is.SupersetOf(stored.Where(r => r.GetString("Title").StartsWith(marker, StringComparison.Ordinal)).Select(r => r.RowKey)));
         Assert.That(seen.Count, Is.InRange(stored.Count - 5, stored.Count + 5),
             "paging to the end visits (about) every stored note; the slack only covers other tests writing meanwhile");
@@ -145,21 +146,54 @@ public sealed class NotesToolsTests
         await Task.Delay(3);
         var taggedOther = (await AddAsync(client, "tagged two", "no marker here", [tag])).Read<Note>();
 
-        var textOnly = (await client.CallToolAsync("notes_search", new Dictionary<string, object?> { ["text"] = marker })).Read<List<Note>>();
+        var textOnly = (await client.CallToolAsync("notes_search", new Dictionary<string, object?> { ["text"] = marker })).Read<NoteSearchPage>().Notes;
         Assert.That(textOnly.Select(n => n.Id), Is.EqualTo(new[] { tagged.Id, plain.Id }), "title and body match, newest first");
 
-        var tagOnly = (await client.CallToolAsync("notes_search", new Dictionary<string, object?> { ["tag"] = tag })).Read<List<Note>>();
+        var tagOnly = (await client.CallToolAsync("notes_search", new Dictionary<string, object?> { ["tag"] = tag })).Read<NoteSearchPage>().Notes;
         Assert.That(tagOnly.Select(n => n.Id), Is.EqualTo(new[] { taggedOther.Id, tagged.Id }));
 
-        var both = (await client.CallToolAsync("notes_search", new Dictionary<string, object?> { ["text"] = marker, ["tag"] = tag })).Read<List<Note>>();
+        var both = (await client.CallToolAsync("notes_search", new Dictionary<string, object?> { ["text"] = marker, ["tag"] = tag })).Read<NoteSearchPage>().Notes;
         Assert.That(both.Select(n => n.Id), Is.EqualTo(new[] { tagged.Id }));
 
-        var limited = (await client.CallToolAsync("notes_search", new Dictionary<string, object?> { ["tag"] = tag, ["limit"] = 1 })).Read<List<Note>>();
+        var limited = (await client.CallToolAsync("notes_search", new Dictionary<string, object?> { ["tag"] = tag, ["limit"] = 1 })).Read<NoteSearchPage>().Notes;
         Assert.That(limited.Select(n => n.Id), Is.EqualTo(new[] { taggedOther.Id }));
 
         var neither = await client.CallToolAsync("notes_search", new Dictionary<string, object?>());
         Assert.That(neither.IsError, Is.True);
         Assert.That(neither.Text(), Does.Contain("Give 'text', 'tag' or both"));
+    }
+
+    [Test]
+    public async Task Notes_search_pages_with_a_cursor_and_explains_a_search_it_cannot_run()
+    {
+        await using var client = await Clients.StatelessAsync(TestRun.Server);
+        var marker = Unique();
+        var ids = new List<string>();
+        for (var i = 0; i < 3; i++)
+        {
+            ids.Insert(0, (await AddAsync(client, $"{marker} number {i}")).Read<Note>().Id);
+            await Task.Delay(3);
+        }
+
+        var first = (await client.CallToolAsync("notes_search", new Dictionary<string, object?> { ["text"] = marker, ["limit"] = 2 })).Read<NoteSearchPage>();
+        var second = (await client.CallToolAsync("notes_search", new Dictionary<string, object?> { ["text"] = marker, ["limit"] = 2, ["cursor"] = first.NextCursor })).Read<NoteSearchPage>();
+        var forged = await client.CallToolAsync("notes_search", new Dictionary<string, object?> { ["text"] = marker, ["cursor"] = "c1.bm90LWFuLWlk" });
+        var noWords = await client.CallToolAsync("notes_search", new Dictionary<string, object?> { ["text"] = "!!! ???" });
+        var tooMany = await client.CallToolAsync("notes_search", new Dictionary<string, object?> { ["text"] = "a b c d e f g h i j k" });
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(first.Notes.Select(n => n.Id), Is.EqualTo(ids.Take(2)));
+            Assert.That(first.NextCursor, Is.Not.Null);
+            Assert.That(second.Notes.Select(n => n.Id), Is.EqualTo(ids.Skip(2)));
+            Assert.That(second.NextCursor, Is.Null);
+            Assert.That(forged.IsError, Is.True);
+            Assert.That(forged.Text(), Does.Contain("cursor is not valid"));
+            Assert.That(noWords.IsError, Is.True);
+            Assert.That(noWords.Text(), Does.Contain("no letters or digits"));
+            Assert.That(tooMany.IsError, Is.True);
+            Assert.That(tooMany.Text(), Does.Contain("at most 10"));
+        });
     }
 
     [Test]

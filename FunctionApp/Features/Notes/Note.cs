@@ -15,3 +15,8 @@ internal sealed record Note(
 internal sealed record NotePage(
     IReadOnlyList<Note> Notes,
     [property: Description("Pass as 'cursor' to get the next page; null when this is the last page.")] string? NextCursor);
+
+/// <summary>Search matches, newest first.</summary>
+internal sealed record NoteSearchPage(
+    IReadOnlyList<Note> Notes,
+    [property: Description("Pass as 'cursor', with the same text and tag, to get more matches; null when there are no more.")] string? NextCursor);

@@ -32,7 +32,7 @@ internal sealed class NotePrompts(NoteStore notes, UserFileStore files)
         var validTag = tag is null ? null : ValidateTag(tag);
         var selected = validTag is null
             ? (await notes.ListAsync(caller, MaxNotesInPrompt, null, cancellationToken)).Notes
-            : await notes.SearchAsync(caller, null, validTag, MaxNotesInPrompt, cancellationToken);
+            : (await notes.SearchAsync(caller, null, validTag, MaxNotesInPrompt, null, cancellationToken)).Notes;
 
         var text = new StringBuilder();
         text.Append("Summarize these notes as ").Append(format)

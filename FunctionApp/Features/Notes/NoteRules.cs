@@ -34,9 +34,11 @@ internal static partial class NoteRules
         return new string(id);
     }
 
+    public static bool IsId([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] string? id) => !string.IsNullOrEmpty(id) && IdPattern().IsMatch(id);
+
     public static string ValidateId(string? id)
     {
-        if (string.IsNullOrEmpty(id) || !IdPattern().IsMatch(id))
+        if (!IsId(id))
         {
             throw new InvalidArgumentException(
                 $"'{Truncate(id)}' is not a note id. Ids look like 'kq3m0z1ab-7x2fd'; get them from notes_list or notes_search.");

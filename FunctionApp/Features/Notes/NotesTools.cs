@@ -9,6 +9,9 @@ namespace McpFunctions.Features.Notes;
 [McpServerToolType]
 internal sealed class NotesTools(NoteStore notes)
 {
+    /// <summary>Different words in one search: each is one walk over the index.</summary>
+    private const int MaxSearchWords = 10;
+
     [RequiresScope(McpScopes.NotesWrite)]
     [McpServerTool(Name = "notes_add", Title = "Add a note", Destructive = false, Idempotent = false, OpenWorld = false, UseStructuredContent = true)]
     [Description("Creates a new private note for the signed-in user and returns it with its id. Each call creates a separate note, even with the same title, unless it repeats an earlier call's idempotencyKey: then it returns that call's note and adds nothing.")]
@@ -51,15 +54,22 @@ internal sealed class NotesTools(NoteStore notes)
 
     [RequiresScope(McpScopes.NotesRead)]
     [McpServerTool(Name = "notes_search", Title = "Search notes", ReadOnly = true, OpenWorld = false, UseStructuredContent = true)]
-    [Description("Finds the signed-in user's notes whose title, body or tags contain the text (case-insensitive), optionally only those with a tag. Returns the newest matches first. Scans at most the 5,000 newest notes.")]
-    public async Task<IReadOnlyList<Note>> SearchNotes(
+    [Description("Finds the signed-in user's notes that contain every word of 'text' as a whole word in the title, body or tags (case-insensitive; punctuation is ignored, so 'e-mail' finds notes with both 'e' and 'mail'), optionally only those with a tag. Returns the newest matches first, 'limit' at a time; when 'nextCursor' is not null there are more, and calling again with it returns them.")]
+    public async Task<NoteSearchPage> SearchNotes(
         ClaimsPrincipal? user,
-        [Description("Text to look for, 1-200 characters. Omit to match every note (useful with 'tag').")] string? text = null,
+        [Description("Words to look for, 1-200 characters, at most 10 words. Omit to match every note with the tag.")] string? text = null,
         [Description("Only notes with this exact tag (a-z, 0-9, '-', '_').")] string? tag = null,
         [Description("Most results to return, 1-50. Default 10.")][Range(1, 50)] int limit = 10,
+        [Description("The 'nextCursor' from the previous result of the same search; omit for the first matches.")] string? cursor = null,
         CancellationToken cancellationToken = default)
     {
         var caller = Caller.From(user);
+        var after = ListCursor.Unwrap(cursor, "notes_search");
+        if (after is not null && !NoteRules.IsId(after))
+        {
+            throw ListCursor.NotForThisList();
+        }
+
         if (text is { Length: > 200 })
         {
             throw new InvalidArgumentException($"text is {text.Length} characters long; the limit is 200.");
@@ -70,8 +80,19 @@ internal sealed class NotesTools(NoteStore notes)
             throw new InvalidArgumentException("Give 'text', 'tag' or both. To see every note use notes_list.");
         }
 
+        var words = string.IsNullOrWhiteSpace(text) ? 0 : NoteIndex.QueryTerms(text, null).Count;
+        if (!string.IsNullOrWhiteSpace(text) && words == 0)
+        {
+            throw new InvalidArgumentException("text has no letters or digits to search for; search for words, such as 'invoice 2026'.");
+        }
+
+        if (words > MaxSearchWords)
+        {
+            throw new InvalidArgumentException($"text has {words} different words; search with at most {MaxSearchWords}.");
+        }
+
         var validTag = tag is null ? null : NoteRules.ValidateTags([tag])[0];
-        return await notes.SearchAsync(caller, string.IsNullOrWhiteSpace(text) ? null : text.Trim(), validTag, limit, cancellationToken);
+        return await notes.SearchAsync(caller, string.IsNullOrWhiteSpace(text) ? null : text, validTag, limit, after, cancellationToken);
     }
 
     [RequiresScope(McpScopes.NotesWrite)]
