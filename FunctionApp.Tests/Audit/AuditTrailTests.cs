@@ -157,7 +157,8 @@ public sealed class AuditTrailTests
         var audit = _server.Services.GetRequiredService<AuditTrail>();
         for (var i = 0; i < 60; i++)
         {
-            audit.RecordFor("local:audit-dave", new AuditEvent(AuditKinds.ToolCall, "whoami", AuditOutcomes.Ok) { DurationMs = 1 });
+            // Sixty tools, so that no two calls gather into one row.
+            audit.RecordFor("local:audit-dave", new AuditEvent(AuditKinds.ToolCall, $"whoami-{i:00}", AuditOutcomes.Ok) { DurationMs = 1 });
         }
 
         await FlushAsync();
@@ -217,6 +218,36 @@ public sealed class AuditTrailTests
     }
 
     [Test]
+    public async Task Tool_calls_gathered_in_one_pass_with_the_same_user_client_tool_and_outcome_are_one_row_with_their_count()
+    {
+        var tables = new StorageTables(new Lazy<TableServiceClient>(() => new TableServiceClient(TestRun.Azurite.ConnectionString)), Options.Create(new StorageOptions { TablePrefix = _prefix }));
+        var audit = new AuditTrail(tables, TimeProvider.System, Options.Create(new AuditOptions()), NullLogger<AuditTrail>.Instance);
+        foreach (var duration in new[] { 2.0, 4.0, 9.0 })
+        {
+            audit.Record("rollup", new AuditEvent(AuditKinds.ToolCall, "notes_add", AuditOutcomes.Ok) { ClientName = "A", DurationMs = duration });
+        }
+
+        audit.Record("rollup", new AuditEvent(AuditKinds.ToolCall, "notes_add", AuditOutcomes.ToolError) { ClientName = "A", DurationMs = 1 });
+        audit.Record("rollup", new AuditEvent(AuditKinds.ToolCall, "notes_add", AuditOutcomes.Ok) { ClientName = "B", DurationMs = 1 });
+
+        // Started only now, so its first pass finds all five events queued.
+        await audit.StartAsync(CancellationToken.None);
+        await audit.FlushAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
+        await audit.StopAsync(CancellationToken.None);
+
+        var rows = await RowsAsync("rollup");
+        var gathered = rows.Single(r => r.GetString("Outcome") == AuditOutcomes.Ok && r.GetString("ClientName") == "A");
+        Assert.Multiple(() =>
+        {
+            Assert.That(rows, Has.Count.EqualTo(3), "one row per user, client, tool and outcome");
+            Assert.That(gathered.GetInt32("Calls"), Is.EqualTo(3));
+            Assert.That(gathered.GetDouble("DurationMs"), Is.EqualTo(5.0), "the mean");
+            Assert.That(gathered.GetDouble("MaxDurationMs"), Is.EqualTo(9.0));
+            Assert.That(rows.Where(r => r != gathered).Select(r => r.GetInt32("Calls")), Is.All.Null, "a single call's row has no count");
+        });
+    }
+
+    [Test]
     public async Task Events_that_gather_while_the_writer_is_busy_are_written_one_transaction_per_partition_and_100_rows()
     {
         var log = new StorageRequestLog();
@@ -225,10 +256,10 @@ public sealed class AuditTrailTests
         var audit = new AuditTrail(tables, TimeProvider.System, Options.Create(new AuditOptions()), NullLogger<AuditTrail>.Instance);
         for (var i = 0; i < 150; i++)
         {
-            audit.Record("batch-a", new AuditEvent(AuditKinds.ToolCall, "whoami", AuditOutcomes.Ok));
+            audit.Record("batch-a", new AuditEvent(AuditKinds.SignIn, "local", AuditOutcomes.Ok));
         }
 
-        audit.Record("batch-b", new AuditEvent(AuditKinds.ToolCall, "whoami", AuditOutcomes.Ok));
+        audit.Record("batch-b", new AuditEvent(AuditKinds.SignIn, "local", AuditOutcomes.Ok));
 
         // Started only now, so its first pass finds all 151 rows queued.
         await audit.StartAsync(CancellationToken.None);

@@ -18,8 +18,14 @@ internal sealed record AuditEvent(string Kind, string Action, string Outcome)
     /// <summary>The grant (<c>mcpoauthgrants</c> id) the event concerns.</summary>
     public string? GrantId { get; init; }
 
-    /// <summary>Tool calls: how long the call took, in milliseconds.</summary>
+    /// <summary>Tool calls: how long the call took, in milliseconds (the mean, for a row of several calls).</summary>
     public double? DurationMs { get; init; }
+
+    /// <summary>Tool calls: how many calls the row stands for (see <see cref="AuditTrail"/>).</summary>
+    public int Calls { get; init; } = 1;
+
+    /// <summary>Tool calls of a row of several calls: the longest one, in milliseconds.</summary>
+    public double? MaxDurationMs { get; init; }
 }
 
 /// <summary>Values of <see cref="AuditEvent.Kind"/>.</summary>

@@ -41,6 +41,12 @@ internal static class AuditRows
             entity["DurationMs"] = Math.Round(duration, 3);
         }
 
+        if (e.Calls > 1)
+        {
+            entity["Calls"] = e.Calls;
+            entity["MaxDurationMs"] = Math.Round(e.MaxDurationMs ?? 0, 3);
+        }
+
         return entity;
     }
 
@@ -65,6 +71,8 @@ internal static class AuditRows
                     ClientName = entity.GetString("ClientName"),
                     GrantId = entity.GetString("GrantId"),
                     DurationMs = entity.GetDouble("DurationMs"),
+                    Calls = entity.GetInt32("Calls") ?? 1,
+                    MaxDurationMs = entity.GetDouble("MaxDurationMs"),
                 }));
             if (rows.Count == PageSize)
             {

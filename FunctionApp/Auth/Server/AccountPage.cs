@@ -130,7 +130,7 @@ internal static class AccountPage
         AuditKinds.Consent => e.Action switch { "deny" => "Denied an application", "remembered" => "Connected an application (approved before)", _ => "Approved an application" },
         AuditKinds.Token => e.Action == "refresh_token" ? "Tokens refreshed" : "Tokens issued",
         AuditKinds.Revocation => e.Action switch { GrantRevocation.ByUser => "Disconnected an application", GrantRevocation.ByReplay => "Connection revoked: a used token was presented again", _ => "The application signed out" },
-        AuditKinds.ToolCall => $"Tool {e.Action}",
+        AuditKinds.ToolCall => e.Calls > 1 ? $"Tool {e.Action} ({e.Calls} calls)" : $"Tool {e.Action}",
         _ => $"{e.Kind} {e.Action}",
     };
 
