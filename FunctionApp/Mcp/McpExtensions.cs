@@ -64,7 +64,10 @@ internal static class McpExtensions
             {
                 // 2025-11-25 and older clients get a session; 2026-07-28 clients are served per request.
                 http.SessionMode = HttpServerSessionMode.StatefulForInitializeClients;
-                http.IdleTimeout = sessionLifetime.SessionIdleTimeout;
+                // An idle session costs no memory for long: its row restores it on its next request (SessionMigration).
+                http.IdleTimeout = sessionLifetime.SessionMemoryIdleTimeout < sessionLifetime.SessionIdleTimeout
+                    ? sessionLifetime.SessionMemoryIdleTimeout
+                    : sessionLifetime.SessionIdleTimeout;
             })
             .AddAuthorizationFilters()
             .WithFeatures(toolJson)

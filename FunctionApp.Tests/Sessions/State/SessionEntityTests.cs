@@ -1,11 +1,15 @@
+using System.Collections.Concurrent;
 using System.Net;
 using Azure.Data.Tables;
 using McpFunctions.Sessions.State;
 using McpFunctions.Tests.Fixtures;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Time.Testing;
+using ModelContextProtocol.AspNetCore;
+using ModelContextProtocol.Protocol;
 
 namespace McpFunctions.Tests.Sessions.State;
 
@@ -36,6 +40,47 @@ public sealed class SessionEntityTests
         var next = clock.Elapsed.TotalMilliseconds;
         Assert.That(log.TableReadsSince(mark, "mcpsessions"), Is.LessThanOrEqualTo(2), "a following request within the cache lifetime reads at most once more");
         TestContext.Out.WriteLine($"first call on the new instance {first:F1} ms (1 Table read), the next call {next:F1} ms");
+    }
+
+    [Test]
+    public async Task A_session_idle_past_the_memory_timeout_leaves_the_instance_and_its_next_call_restores_it_from_its_row()
+    {
+        var restored = new ConcurrentQueue<string>();
+        await using var server = new LoopbackServer(TestRun.Azurite.ConnectionString, new Dictionary<string, string?> { ["Mcp:SessionMemoryIdleTimeout"] = "00:00:05" }, services: s =>
+            s.Replace(ServiceDescriptor.Singleton<ISessionMigrationHandler>(sp => new ObservedMigration(ActivatorUtilities.CreateInstance<SessionMigration>(sp), restored)))).Start();
+        using var http = new HttpClient();
+        var session = await RawSession.InitializeAsync(http, server.BaseAddress, "forgetful");
+        await session.CallToolAsync(server.BaseAddress, "session_set", new { key = "colour", value = "green" });
+        var restoredEarly = restored.Count;
+
+        // The SDK looks for idle sessions every few seconds; past the timeout, this one is gone from memory.
+        await Task.Delay(TimeSpan.FromSeconds(12));
+        var (result, _) = await session.CallToolAsync(server.BaseAddress, "session_get", new { key = "colour" });
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(restoredEarly, Is.Zero, "a session in use stays in memory");
+            Assert.That(restored, Is.EqualTo(new[] { session.SessionId }), "restored from its row once");
+            Assert.That(result.GetProperty("structuredContent").GetProperty("colour").GetString(), Is.EqualTo("green"), "with its state");
+        });
+    }
+
+    /// <summary>The app's migration handler, noting each session it restores.</summary>
+    private sealed class ObservedMigration(ISessionMigrationHandler inner, ConcurrentQueue<string> restored) : ISessionMigrationHandler
+    {
+        public ValueTask OnSessionInitializedAsync(HttpContext context, string sessionId, InitializeRequestParams initializeParams, CancellationToken cancellationToken) =>
+            inner.OnSessionInitializedAsync(context, sessionId, initializeParams, cancellationToken);
+
+        public async ValueTask<InitializeRequestParams?> AllowSessionMigrationAsync(HttpContext context, string sessionId, CancellationToken cancellationToken)
+        {
+            var result = await inner.AllowSessionMigrationAsync(context, sessionId, cancellationToken);
+            if (result is not null)
+            {
+                restored.Enqueue(sessionId);
+            }
+
+            return result;
+        }
     }
 
     [Test]

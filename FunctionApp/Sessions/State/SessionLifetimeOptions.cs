@@ -9,6 +9,14 @@ internal sealed record SessionLifetimeOptions
     [Range(typeof(TimeSpan), "00:00:05", "1.00:00:00")]
     public TimeSpan SessionIdleTimeout { get; init; } = TimeSpan.FromHours(1);
 
+    /// <summary>
+    /// A session with no request in flight for this long leaves this instance's memory (the SDK's session object; the
+    /// cached row goes at the next sweep). Its next request restores it from its row, as any other instance would:
+    /// the session itself lives on until <see cref="SessionIdleTimeout"/>.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:05", "1.00:00:00")]
+    public TimeSpan SessionMemoryIdleTimeout { get; init; } = TimeSpan.FromMinutes(2);
+
     /// <summary>How long an instance trusts its cached copy of a session row before reading it again.</summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:01:00")]
     public TimeSpan SessionCacheTtl { get; init; } = TimeSpan.FromMilliseconds(250);

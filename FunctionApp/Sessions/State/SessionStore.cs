@@ -165,6 +165,26 @@ internal sealed class SessionStore(StorageTables tables, TimeProvider time, IOpt
         return response.Status != 404;
     }
 
+    /// <summary>
+    /// Drops cached rows too old to serve either purpose (past the cache lifetime and the storage-fault grace), so
+    /// sessions that went idle cost no memory here; returns how many.
+    /// </summary>
+    public int ForgetIdle()
+    {
+        var settings = options.CurrentValue;
+        var useful = settings.SessionCacheTtl > settings.SessionStaleOnStorageFault ? settings.SessionCacheTtl : settings.SessionStaleOnStorageFault;
+        var dropped = 0;
+        foreach (var entry in _cache)
+        {
+            if (time.GetElapsedTime(entry.Value.FetchedAt) > useful && _cache.TryRemove(entry))
+            {
+                dropped++;
+            }
+        }
+
+        return dropped;
+    }
+
     /// <summary>Forgets the cached copy (another instance said the session changed or ended).</summary>
     public void Evict(string sessionId) => _cache.TryRemove(sessionId, out _);
 

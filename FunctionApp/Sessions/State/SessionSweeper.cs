@@ -6,7 +6,8 @@ namespace McpFunctions.Sessions.State;
 
 /// <summary>
 /// Periodically ends expired sessions, deletes stream events past their retention, and drops the inboxes and
-/// heartbeat rows of instances that stopped long ago. Every instance sweeps; all deletes are idempotent.
+/// heartbeat rows of instances that stopped long ago, and this instance's cached rows of idle sessions. Every instance
+/// sweeps; all deletes are idempotent.
 /// </summary>
 internal sealed class SessionSweeper(
     SessionStore sessions,
@@ -39,6 +40,7 @@ internal sealed class SessionSweeper(
 
     public async Task SweepOnceAsync(CancellationToken cancellationToken)
     {
+        sessions.ForgetIdle();
         try
         {
             var ended = 0;
