@@ -35,6 +35,16 @@ public sealed class Azurite : IAsyncDisposable
 
     public static Task<Azurite> StartAsync() => StartAsync(null, FreePort.Next(), FreePort.Next(), FreePort.Next());
 
+    /// <summary>An in-memory Azurite that writes an access log line for every request (see <see cref="AccessLog"/>).</summary>
+    public static Task<Azurite> StartWithAccessLogAsync() => StartAsync(null, FreePort.Next(), FreePort.Next(), FreePort.Next(), accessLog: true);
+
+    /// <summary>
+    /// The requests served so far, one line each (<c>"GET /devstoreaccount1/mcpnotes(...) HTTP/1.1" 200</c>), when
+    /// started by <see cref="StartWithAccessLogAsync"/>.
+    /// </summary>
+    public IReadOnlyList<string> AccessLog =>
+        _process.StandardOutput.Split('\n').Where(l => l.Contains(" HTTP/1.1\" ", StringComparison.Ordinal)).ToArray();
+
     /// <summary>An Azurite that keeps its data in <paramref name="folder"/>, so that it survives a stop and a start.</summary>
     public static Task<Azurite> StartOnDiskAsync(string folder) => StartAsync(folder, FreePort.Next(), FreePort.Next(), FreePort.Next());
 
@@ -53,12 +63,12 @@ public sealed class Azurite : IAsyncDisposable
     /// <summary>A new Azurite process on the same ports and, on disk, with the same data.</summary>
     public Task<Azurite> StartAgainAsync() => StartAsync(_folder, BlobPort, QueuePort, TablePort);
 
-    private static async Task<Azurite> StartAsync(string? folder, int blob, int queue, int table)
+    private static async Task<Azurite> StartAsync(string? folder, int blob, int queue, int table, bool accessLog = false)
     {
         var azurite = await NpmTools.BinAsync("azurite");
         var process = ChildProcess.Start(azurite,
         [
-            "--silent", "--disableTelemetry", "--skipApiVersionCheck",
+            .. accessLog ? Array.Empty<string>() : ["--silent"], "--disableTelemetry", "--skipApiVersionCheck",
             .. folder is null ? ["--inMemoryPersistence"] : new[] { "--location", folder },
             "--blobHost", "127.0.0.1", "--blobPort", blob.ToString(),
             "--queueHost", "127.0.0.1", "--queuePort", queue.ToString(),

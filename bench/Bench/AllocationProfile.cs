@@ -14,7 +14,7 @@ internal static class AllocationProfile
 {
     public static async Task<AllocationSummary> MeasureAsync(string server, int pid, LoadTest load, TimeSpan window, CancellationToken cancellationToken)
     {
-        var trace = Path.Combine(BenchPaths.Results, $"gc-{server}-{(load.Mode == LoadTest.SessionMode ? "session" : "stateless")}.nettrace");
+        var trace = Path.Combine(BenchPaths.Results, $"gc-{server}-{load.Mode.Split(' ')[0].TrimEnd(',')}.nettrace");
         var client = new DiagnosticsClient(pid);
         var gc = new EventPipeProvider("Microsoft-Windows-DotNETRuntime", EventLevel.Verbose, (long)ClrTraceEventParser.Keywords.GC);
         LoadWindow measured;

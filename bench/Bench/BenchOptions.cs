@@ -25,6 +25,12 @@ internal sealed record BenchOptions
     /// <summary>Instead of the comparison: the tasks figures (idle cost with the hub on and off, create and first get).</summary>
     public bool Tasks { get; init; }
 
+    /// <summary>Instead of the comparison: storage requests per tool call, and search latency at 1,000 to 100,000 notes.</summary>
+    public bool Storage { get; init; }
+
+    /// <summary>Instead of the comparison: the in-process cost of this many idle sessions; 0: not measured.</summary>
+    public int IdleSessions { get; init; }
+
     /// <summary>Minutes of one task run against a 230 s per-request limit; 0: none.</summary>
     public int LongTaskMinutes { get; init; }
 
@@ -47,6 +53,10 @@ internal sealed record BenchOptions
           --no-alloc         skip the allocation and GC profile (one traced window per server and mode)
           --tasks            instead of the comparison: MCP tasks, the idle storage requests with the task hub
                              on and off, and the time to create a task and read it back
+          --storage          instead of the comparison: the Table and Blob requests of each tool call (from Azurite's
+                             access log), and notes_search at 1,000, 10,000 and 100,000 notes of one user
+          --idle-sessions N  instead of the comparison: N sessions opened on each server, the live heap and RSS
+                             right after and once idle (McpFunctions' memory idle timeout set to 20 s)
           --long-task M      instead of the comparison: an M-minute tool as a task and as an ordinary call, each
                              HTTP request limited to 230 s (Azure's front end)
           --soak M           instead of the comparison: M minutes of load on McpFunctions alone, stateless and
@@ -86,6 +96,8 @@ internal sealed record BenchOptions
                 "--no-alloc" => options with { Allocations = false },
                 "--soak" => options with { SoakMinutes = PositiveInt(args, ++i) },
                 "--tasks" => options with { Tasks = true },
+                "--storage" => options with { Storage = true },
+                "--idle-sessions" => options with { IdleSessions = PositiveInt(args, ++i) },
                 "--long-task" => options with { LongTaskMinutes = PositiveInt(args, ++i) },
                 _ => throw new ArgumentException($"Unknown option '{args[i]}'.\n{Usage}"),
             };

@@ -12,6 +12,7 @@ internal sealed class LoadTest(HttpClient http, Uri endpoint, string mode, IRead
 {
     public const string SessionMode = "session (2025-11-25)";
     public const string StatelessMode = "stateless (2026-07-28)";
+    public const string OneSessionMode = "one session, concurrent calls (2025-11-25)";
 
     public int Clients => sessionIds.Count;
 
@@ -27,6 +28,13 @@ internal sealed class LoadTest(HttpClient http, Uri endpoint, string mode, IRead
         }
 
         return new LoadTest(http, endpoint, SessionMode, ids, bearer);
+    }
+
+    /// <summary>One session that every client sends its calls on at once, as an agent's parallel tool calls arrive.</summary>
+    public static async Task<LoadTest> OneSessionAsync(HttpClient http, Uri endpoint, int clients, CancellationToken cancellationToken, string? bearer = null)
+    {
+        var id = await McpWire.StartSessionAsync(http, endpoint, cancellationToken, bearer);
+        return new LoadTest(http, endpoint, OneSessionMode, Enumerable.Repeat<string?>(id, clients).ToList(), bearer);
     }
 
     public static LoadTest Stateless(HttpClient http, Uri endpoint, int clients, string? bearer = null) =>

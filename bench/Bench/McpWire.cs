@@ -1,5 +1,6 @@
 using System.Net.Http.Headers;
 using System.Text;
+using System.Text.Json;
 
 namespace McpFunctions.Bench;
 
@@ -90,6 +91,56 @@ internal static class McpWire
         }
 
         return sessionId;
+    }
+
+    /// <summary>
+    /// One 2026-07-28 request built on the spot, for the measures that are not load: <paramref name="paramsObject"/> is
+    /// the params object without <c>_meta</c>, <paramref name="name"/> the <c>Mcp-Name</c> header. Returns the parsed
+    /// JSON-RPC message; throws unless it is a result.
+    /// </summary>
+    public static async Task<JsonElement> RequestAsync(HttpClient http, Uri endpoint, string method, string paramsObject, string? name, string capabilities = "{}")
+    {
+        var meta = "\"_meta\":{\"io.modelcontextprotocol/protocolVersion\":\"2026-07-28\",\"io.modelcontextprotocol/clientInfo\":{\"name\":\"bench\",\"version\":\"1.0.0\"},\"io.modelcontextprotocol/clientCapabilities\":" + capabilities + "}";
+        var inner = paramsObject.Trim()[1..^1].Trim();
+        var parameters = "{" + (inner.Length > 0 ? inner + "," : "") + meta + "}";
+        var body = Encoding.UTF8.GetBytes($$"""{"jsonrpc":"2.0","id":1,"method":"{{method}}","params":{{parameters}}}""");
+        using var request = Post(endpoint, body, StatelessRevision);
+        request.Headers.Add("Mcp-Method", method);
+        if (name is not null)
+        {
+            request.Headers.Add("Mcp-Name", name);
+        }
+
+        using var response = await http.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        var json = response.Content.Headers.ContentType?.MediaType == "text/event-stream"
+            ? text.Split('\n').Select(l => l.TrimEnd('\r')).Where(l => l.StartsWith("data:", StringComparison.Ordinal)).Select(l => l[5..].Trim()).First(d => d.Length > 0)
+            : text;
+        var message = JsonDocument.Parse(json).RootElement.Clone();
+        if (!message.TryGetProperty("result", out _))
+        {
+            throw new InvalidOperationException($"{method} failed: {text}");
+        }
+
+        return message;
+    }
+
+    /// <summary>Waits until a stateless tools/list is answered (at most 60 s, and not once the process has exited).</summary>
+    public static async Task WaitUntilAnsweringAsync(HttpClient http, Uri endpoint, ChildProcess process)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                await RequestAsync(http, endpoint, "tools/list", "{}", null);
+                return;
+            }
+            catch (Exception) when (!process.HasExited && clock.Elapsed < TimeSpan.FromSeconds(60))
+            {
+                await Task.Delay(100);
+            }
+        }
     }
 
     /// <summary>True when the response carries a JSON-RPC result that is not a tool error.</summary>

@@ -90,6 +90,19 @@ if (options.Tasks)
     return 0;
 }
 
+// ---- Storage (--storage): see StorageBench.
+if (options.Storage)
+{
+    await StorageBench.RunAsync(http, options, Log);
+    return 0;
+}
+
+if (options.IdleSessions > 0)
+{
+    await IdleSessionBench.RunAsync(azurite, http, options.IdleSessions, Log);
+    return 0;
+}
+
 if (options.LongTaskMinutes > 0)
 {
     await TaskBench.LongTaskAsync(azurite, options.LongTaskMinutes, Log);
@@ -206,9 +219,10 @@ await using (var jwtProcess = oursJwt.Prepare(jwtPort, RuntimeVariant.AsPublishe
         var token = r.Server == oursJwt ? bearer : null;
         tests[(r.Server.Name, LoadTest.StatelessMode)] = LoadTest.Stateless(http, r.Endpoint, options.Clients, token);
         tests[(r.Server.Name, LoadTest.SessionMode)] = await LoadTest.SessionAsync(http, r.Endpoint, options.Clients, cancel.Token, token);
+        tests[(r.Server.Name, LoadTest.OneSessionMode)] = await LoadTest.OneSessionAsync(http, r.Endpoint, options.Clients, cancel.Token, token);
     }
 
-    var modes = new[] { LoadTest.StatelessMode, LoadTest.SessionMode };
+    var modes = new[] { LoadTest.StatelessMode, LoadTest.SessionMode, LoadTest.OneSessionMode };
     Log($"warm-up: {options.Warmup.TotalSeconds} s per server and mode");
     foreach (var r in running)
     {
@@ -263,6 +277,7 @@ foreach (var (mode, subject, baseline, label) in new[]
 {
     (LoadTest.StatelessMode, ours, bare, LoadTest.StatelessMode),
     (LoadTest.SessionMode, ours, bare, LoadTest.SessionMode),
+    (LoadTest.OneSessionMode, ours, bare, LoadTest.OneSessionMode),
     (LoadTest.StatelessMode, oursJwt, bare, LoadTest.StatelessMode + ", our JWT (vs bare)"),
     (LoadTest.SessionMode, oursJwt, bare, LoadTest.SessionMode + ", our JWT (vs bare)"),
     (LoadTest.StatelessMode, oursJwt, ours, LoadTest.StatelessMode + ", our JWT (vs no token)"),

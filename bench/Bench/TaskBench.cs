@@ -175,35 +175,14 @@ internal static class TaskBench
     }
 
     /// <summary>One 2026-07-28 request; <paramref name="declare"/> declares the tasks extension.</summary>
-    private static async Task<JsonElement> CallAsync(HttpClient http, Uri endpoint, string method, string argumentsOrParams, bool declare, string? name = null)
-    {
-        var capabilities = declare ? """{"extensions":{"io.modelcontextprotocol/tasks":{}}}""" : "{}";
-        var meta = "\"_meta\":{\"io.modelcontextprotocol/protocolVersion\":\"2026-07-28\",\"io.modelcontextprotocol/clientInfo\":{\"name\":\"bench\",\"version\":\"1.0.0\"},\"io.modelcontextprotocol/clientCapabilities\":" + capabilities + "}";
-        var parameters = method == "tools/call"
-            ? $$"""{"name":"{{name ?? "slow_compute"}}","arguments":{{argumentsOrParams}},{{meta}}}"""
-            : argumentsOrParams.TrimEnd('}') + "," + meta + "}";
-        using var request = new HttpRequestMessage(HttpMethod.Post, endpoint)
-        {
-            Content = new StringContent($$"""{"jsonrpc":"2.0","id":1,"method":"{{method}}","params":{{parameters}}}""", Encoding.UTF8),
-        };
-        request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse("application/json");
-        request.Headers.TryAddWithoutValidation("Accept", "application/json, text/event-stream");
-        request.Headers.Add("MCP-Protocol-Version", "2026-07-28");
-        request.Headers.Add("Mcp-Method", method);
-        request.Headers.Add("Mcp-Name", name ?? "slow_compute");
-        using var response = await http.SendAsync(request);
-        var text = await response.Content.ReadAsStringAsync();
-        var json = response.Content.Headers.ContentType?.MediaType == "text/event-stream"
-            ? text.Split('\n').Select(l => l.TrimEnd('\r')).Where(l => l.StartsWith("data:", StringComparison.Ordinal)).Select(l => l[5..].Trim()).First(d => d.Length > 0)
-            : text;
-        var body = JsonDocument.Parse(json).RootElement.Clone();
-        if (!body.TryGetProperty("result", out _))
-        {
-            throw new InvalidOperationException($"{method} failed: {text}");
-        }
-
-        return body;
-    }
+    private static Task<JsonElement> CallAsync(HttpClient http, Uri endpoint, string method, string argumentsOrParams, bool declare, string? name = null) =>
+        McpWire.RequestAsync(
+            http,
+            endpoint,
+            method,
+            method == "tools/call" ? $$"""{"name":"{{name ?? "slow_compute"}}","arguments":{{argumentsOrParams}}}""" : argumentsOrParams,
+            name ?? "slow_compute",
+            declare ? """{"extensions":{"io.modelcontextprotocol/tasks":{}}}""" : "{}");
 
     private static async Task WaitForToolsAsync(HttpClient http, Uri endpoint, ChildProcess process)
     {
