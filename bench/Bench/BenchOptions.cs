@@ -28,6 +28,9 @@ internal sealed record BenchOptions
     /// <summary>Instead of the comparison: storage requests per tool call, and search latency at 1,000 to 100,000 notes.</summary>
     public bool Storage { get; init; }
 
+    /// <summary>The note counts <c>--storage</c> measures search at (Azurite seeds 100,000 notes slowly: it re-sorts its index as it grows).</summary>
+    public IReadOnlyList<int> SearchSizes { get; init; } = [1_000, 10_000];
+
     /// <summary>Instead of the comparison: the in-process cost of this many idle sessions; 0: not measured.</summary>
     public int IdleSessions { get; init; }
 
@@ -54,7 +57,8 @@ internal sealed record BenchOptions
           --tasks            instead of the comparison: MCP tasks, the idle storage requests with the task hub
                              on and off, and the time to create a task and read it back
           --storage          instead of the comparison: the Table and Blob requests of each tool call (from Azurite's
-                             access log), and notes_search at 1,000, 10,000 and 100,000 notes of one user
+                             access log), and notes_search as one user's notes grow
+          --search-sizes L   with --storage: the note counts, ascending, comma-separated (default 1000,10000)
           --idle-sessions N  instead of the comparison: N sessions opened on each server, the live heap and RSS
                              right after and once idle (McpFunctions' memory idle timeout set to 20 s)
           --long-task M      instead of the comparison: an M-minute tool as a task and as an ordinary call, each
@@ -98,6 +102,7 @@ internal sealed record BenchOptions
                 "--tasks" => options with { Tasks = true },
                 "--storage" => options with { Storage = true },
                 "--idle-sessions" => options with { IdleSessions = PositiveInt(args, ++i) },
+                "--search-sizes" => options with { SearchSizes = Sizes(args, ++i) },
                 "--long-task" => options with { LongTaskMinutes = PositiveInt(args, ++i) },
                 _ => throw new ArgumentException($"Unknown option '{args[i]}'.\n{Usage}"),
             };
@@ -105,6 +110,12 @@ internal sealed record BenchOptions
 
         return options;
     }
+
+    private static int[] Sizes(string[] args, int index) =>
+        index < args.Length && args[index].Split(',').Select(v => int.TryParse(v, out var n) ? n : 0).ToArray() is { Length: > 0 } sizes
+            && sizes.All(n => n > 0) && sizes.Order().SequenceEqual(sizes)
+            ? sizes
+            : throw new ArgumentException($"'{args[index - 1]}' needs ascending positive numbers separated by commas, such as 1000,10000.\n{Usage}");
 
     private static int PositiveInt(string[] args, int index) =>
         index < args.Length && int.TryParse(args[index], out var value) && value > 0
