@@ -31,8 +31,18 @@ internal sealed record Caller(string Id, string? Name, string AuthenticationMeth
     public static string IdOf(ClaimsPrincipal? user) => IdOf(AuthenticatedIdentity(user));
 
     /// <summary>The caller's id, or null when the request has no authenticated user with an id (no exception: for limits that skip such requests).</summary>
-    public static string? TryIdOf(ClaimsPrincipal? user) =>
-        user?.Identities.FirstOrDefault(identity => identity.IsAuthenticated) is { } identity ? StableId(identity) : null;
+    public static string? TryIdOf(ClaimsPrincipal? user)
+    {
+        foreach (var identity in user?.Identities ?? [])
+        {
+            if (identity.IsAuthenticated)
+            {
+                return StableId(identity);
+            }
+        }
+
+        return null;
+    }
 
     private static ClaimsIdentity AuthenticatedIdentity(ClaimsPrincipal? user)
     {
@@ -57,16 +67,34 @@ internal sealed record Caller(string Id, string? Name, string AuthenticationMeth
     /// Entra's <c>oid</c> is stable across apps; qualified by tenant so guests in two tenants stay apart.
     /// Other issuers fall back to <c>sub</c>.
     /// </summary>
+    /// <remarks>
+    /// One pass over the claims (the first of each type wins, as with <c>FindFirst</c>): this runs several times on
+    /// every request (rate limit, session gate, audit), and each <c>FindFirst</c> would walk the claims again.
+    /// </remarks>
     private static string? StableId(ClaimsIdentity identity)
     {
-        var oid = identity.FindFirst("oid")?.Value ?? identity.FindFirst("http://schemas.microsoft.com/identity/claims/objectidentifier")?.Value;
-        var tid = identity.FindFirst("tid")?.Value ?? identity.FindFirst("http://schemas.microsoft.com/identity/claims/tenantid")?.Value;
+        string? oid = null, oidUri = null, tid = null, tidUri = null, sub = null, nameId = null;
+        foreach (var claim in identity.Claims)
+        {
+            switch (claim.Type)
+            {
+                case "oid": oid ??= claim.Value; break;
+                case "http://schemas.microsoft.com/identity/claims/objectidentifier": oidUri ??= claim.Value; break;
+                case "tid": tid ??= claim.Value; break;
+                case "http://schemas.microsoft.com/identity/claims/tenantid": tidUri ??= claim.Value; break;
+                case "sub": sub ??= claim.Value; break;
+                case ClaimTypes.NameIdentifier: nameId ??= claim.Value; break;
+            }
+        }
+
+        oid ??= oidUri;
+        tid ??= tidUri;
         if (!string.IsNullOrEmpty(oid))
         {
             return string.IsNullOrEmpty(tid) ? oid : $"{tid}.{oid}";
         }
 
-        var sub = identity.FindFirst("sub")?.Value ?? identity.FindFirst(ClaimTypes.NameIdentifier)?.Value;
+        sub ??= nameId;
         return string.IsNullOrEmpty(sub) ? null : sub;
     }
 }
